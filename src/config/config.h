@@ -1,0 +1,130 @@
+/*
+ * config - the smtpwarden configuration: one YAML file, loaded into struct sw_config.
+ *
+ * Every setting is a row in one table (config_table.c): its YAML path, type, default, bounds
+ * and a one-line help text; check-config, the loader and docs/configuration.md all follow it.
+ * Unknown keys, wrong types, values out of bounds and bad addresses are errors that name the
+ * file, line and column. Settings that are valid but dangerous (a relay network of 0.0.0.0/0)
+ * are warnings.
+ *
+ * config_load_file()/config_load_string() return NULL when there were errors; the diagnostics
+ * are in *diag either way (free with config_diag_release()). Free a config with config_free().
+ * Paths in the file (certificate, users_file, ...) are resolved relative to the file's folder.
+ * Thread-safe: no shared state.
+ */
+#ifndef SW_CONFIG_CONFIG_H
+#define SW_CONFIG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+#include "util/cidr.h"
+
+enum cfg_tls_mode {
+    CFG_TLS_STARTTLS, /* plain, STARTTLS offered when a certificate is configured */
+    CFG_TLS_IMPLICIT, /* TLS from the first byte (port 465 style) */
+    CFG_TLS_NONE,     /* plain, STARTTLS not offered */
+};
+
+enum cfg_upstream_tls {
+    CFG_UPSTREAM_TLS_OPPORTUNISTIC, /* STARTTLS when the next hop offers it */
+    CFG_UPSTREAM_TLS_REQUIRE,       /* refuse to relay without STARTTLS */
+    CFG_UPSTREAM_TLS_OFF,
+};
+
+enum cfg_bare_eol { CFG_BARE_EOL_REJECT, CFG_BARE_EOL_NORMALISE };
+
+struct cfg_listen {
+    char *address; /* as written, "127.0.0.1:2525" or "[::1]:2525" */
+    char *host;    /* "127.0.0.1", "::1" */
+    uint16_t port;
+    enum cfg_tls_mode tls;
+    int line; /* where it was defined, for messages */
+};
+
+struct cfg_gateway {
+    struct cfg_listen *listen;
+    size_t nlisten;
+    char *hostname;    /* default: the machine's host name */
+    unsigned workers;  /* 0 = one per core */
+    char *user;        /* drop privileges to this user after binding (when root); NULL = keep */
+    unsigned greet_delay_ms; /* wait before the greeting; a client talking first is refused */
+    unsigned drain_timeout;  /* seconds a worker waits for sessions on SIGTERM/SIGHUP */
+    enum cfg_bare_eol bare_eol;
+    bool pipelining;
+
+    struct {
+        char *certificate; /* PEM; NULL = no TLS unless self_signed */
+        char *key;
+        char *client_ca;   /* verify client certificates against this CA (optional) */
+        bool self_signed;  /* generate certificate/key on first run when missing */
+    } tls;
+
+    struct {
+        char *users_file;  /* name:crypt-hash lines; NULL = no AUTH offered */
+        bool require_tls;  /* default true */
+        unsigned max_failures;   /* per client address per window; default 5 */
+        unsigned failure_window; /* seconds; default 300 */
+    } auth;
+
+    struct {
+        char *host;
+        uint16_t port;
+        enum cfg_upstream_tls tls;
+        bool tls_verify;   /* verify the next hop's certificate (default false) */
+        char *ca;          /* CA file for tls_verify */
+        unsigned connect_timeout; /* seconds; default 30 */
+        unsigned timeout;         /* seconds per reply; default 300 */
+    } next_hop;
+
+    struct cidr_list relay_networks;
+
+    struct {
+        uint64_t max_message_size; /* default 26214400 */
+        unsigned max_recipients;   /* default 100 */
+        unsigned max_command_line; /* default 512 */
+        unsigned max_text_line;    /* default 1000 */
+        unsigned max_errors;       /* default 10 */
+        unsigned idle_timeout;     /* seconds; default 300 */
+        unsigned max_connections;  /* per worker; default 1000 */
+        uint64_t memory_spool;     /* message bytes held in memory before a temp file; 1 MiB */
+    } limits;
+
+    char *spool_dir; /* temporary files for large messages; default /tmp */
+};
+
+struct cfg_events {
+    char *file; /* "-" = stdout (default) */
+};
+
+struct sw_config {
+    char *path; /* file it came from, or "<embedded>" */
+    struct cfg_gateway gateway;
+    struct cfg_events events;
+    char *log_level; /* debug, info, warning, error */
+};
+
+struct config_diag {
+    struct buf text; /* one "file:line:col: error|warning: message" per line */
+    unsigned errors;
+    unsigned warnings;
+};
+
+void config_diag_init(struct config_diag *d);
+void config_diag_release(struct config_diag *d);
+
+struct sw_config *config_load_file(const char *path, struct config_diag *diag);
+struct sw_config *config_load_string(const char *yaml, size_t len, const char *name,
+                                     struct config_diag *diag);
+struct sw_config *config_free(struct sw_config *cfg);
+
+/* config_embedded_default - the YAML text used when no file is given */
+const char *config_embedded_default(void);
+
+/* config_write_reference - the commented reference of every setting, from the table
+ * (what docs/configuration.md is generated from) */
+void config_write_reference(struct buf *out);
+
+#endif
