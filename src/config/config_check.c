@@ -1,0 +1,187 @@
+/*
+ * config_check - what no single setting can say on its own: required settings, settings that
+ * need each other, and valid settings that open the relay (warnings).
+ */
+#include <netinet/in.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/config_impl.h"
+#include "util/mem.h"
+
+/*
+ * Exchange Online's outbound ranges. A relay network overlapping them admits mail from every
+ * Microsoft 365 tenant, not only the organisation's own: the "echo spoofing" relay abuse.
+ */
+static const char *const exchange_online_nets[] = {
+    "40.92.0.0/15",
+    "40.107.0.0/16",
+    "52.100.0.0/14",
+    "104.47.0.0/17",
+    "2a01:111:f400::/48",
+    "2a01:111:f403::/48",
+    NULL,
+};
+
+/* where - the mark of the setting at path, or the gateway key when it was not written */
+static struct cfg_mark
+where(const struct cfg_where *w, const char *path)
+{
+    const struct cfg_setting *row = config_table_find(path);
+    struct cfg_mark m = row ? w->rows[config_table_index(row)] : w->gateway;
+
+    return m.line ? m : w->gateway;
+}
+
+/* is_set - the setting at path was written in the file */
+static bool
+is_set(const struct cfg_where *w, const char *path)
+{
+    const struct cfg_setting *row = config_table_find(path);
+
+    return row != NULL && w->rows[config_table_index(row)].line != 0;
+}
+
+void
+config_check_fill_defaults(struct sw_config *cfg)
+{
+    char name[256];
+
+    if (cfg->gateway.hostname != NULL)
+        return;
+    if (gethostname(name, sizeof name) < 0 || name[0] == '\0')
+        cfg->gateway.hostname = xstrdup("localhost");
+    else
+        cfg->gateway.hostname = xmemdup(name, strnlen(name, sizeof name));
+}
+
+/* check_required - a listener and a next hop */
+static void
+check_required(const struct sw_config *cfg, const struct cfg_where *w, struct config_diag *d)
+{
+    if (cfg->gateway.nlisten == 0 && is_set(w, "gateway.listen"))
+        config_diag_add(d, w->name, where(w, "gateway.listen"), CFG_ERROR,
+                        "'gateway.listen' is empty: give at least one listener");
+    else if (cfg->gateway.nlisten == 0)
+        config_diag_add(d, w->name, w->gateway, CFG_ERROR,
+                        "missing 'gateway.listen': at least one listener is required, as in "
+                        "listen: [{ address: 127.0.0.1:2525 }]");
+    if (cfg->gateway.next_hop.host == NULL && !is_set(w, "gateway.next_hop.address"))
+        config_diag_add(d, w->name, w->gateway, CFG_ERROR,
+                        "missing 'gateway.next_hop': the host:port accepted mail is relayed to");
+}
+
+/* check_tls - certificate and key come together; implicit TLS needs one of them */
+static void
+check_tls(const struct sw_config *cfg, const struct cfg_where *w, struct config_diag *d)
+{
+    const struct cfg_gateway *g = &cfg->gateway;
+
+    if (g->tls.key != NULL && g->tls.certificate == NULL)
+        config_diag_add(d, w->name, where(w, "gateway.tls.key"), CFG_ERROR,
+                        "'gateway.tls.key' is set but 'gateway.tls.certificate' is not");
+    if (g->tls.certificate != NULL && g->tls.key == NULL)
+        config_diag_add(d, w->name, where(w, "gateway.tls.certificate"), CFG_ERROR,
+                        "'gateway.tls.certificate' is set but 'gateway.tls.key' is not");
+    if (g->tls.self_signed && (g->tls.certificate == NULL || g->tls.key == NULL))
+        config_diag_add(d, w->name, where(w, "gateway.tls.self_signed"), CFG_ERROR,
+                        "'gateway.tls.self_signed' needs 'certificate' and 'key': the paths "
+                        "where the generated files are kept");
+    for (size_t i = 0; i < g->nlisten; i++) {
+        const struct cfg_listen *l = &g->listen[i];
+        if (l->tls == CFG_TLS_IMPLICIT && g->tls.certificate == NULL && !g->tls.self_signed)
+            config_diag_add(d, w->name, w->listen[i], CFG_ERROR,
+                            "listener %s uses implicit TLS but there is no "
+                            "'gateway.tls.certificate' (or 'self_signed: true')",
+                            l->address ? l->address : "?");
+    }
+}
+
+/* host_is_loopback - 127.0.0.0/8, ::1, ::ffff:127.x or the name localhost */
+static bool
+host_is_loopback(const char *host)
+{
+    struct ip_addr a;
+    struct cidr lo4, lo6;
+
+    if (strcmp(host, "localhost") == 0)
+        return true;
+    if (ip_addr_parse(host, &a) < 0)
+        return false;
+    cidr_parse("127.0.0.0/8", &lo4);
+    cidr_parse("::1/128", &lo6);
+    return cidr_contains(&lo4, &a) || cidr_contains(&lo6, &a);
+}
+
+/* check_listeners - plain text on a network others can reach */
+static void
+check_listeners(const struct sw_config *cfg, const struct cfg_where *w, struct config_diag *d)
+{
+    const struct cfg_gateway *g = &cfg->gateway;
+    bool have_cert = g->tls.certificate != NULL || g->tls.self_signed;
+
+    for (size_t i = 0; i < g->nlisten; i++) {
+        const struct cfg_listen *l = &g->listen[i];
+        bool plain = l->tls == CFG_TLS_NONE || (l->tls == CFG_TLS_STARTTLS && !have_cert);
+        if (l->host != NULL && plain && !host_is_loopback(l->host))
+            config_diag_add(d, w->name, w->listen[i], CFG_WARNING,
+                            "listener %s is on a non-loopback address without TLS: mail and "
+                            "passwords cross the network in clear",
+                            l->address);
+    }
+}
+
+/* nets_overlap - one network contains the other's first address */
+static bool
+nets_overlap(const struct cidr *a, const struct cidr *b)
+{
+    return cidr_contains(a, &b->net) || cidr_contains(b, &a->net);
+}
+
+/* check_relay_networks - networks that let strangers relay */
+static void
+check_relay_networks(const struct sw_config *cfg, const struct cfg_where *w, struct config_diag *d)
+{
+    const struct cidr_list *l = &cfg->gateway.relay_networks;
+    char text[INET6_ADDRSTRLEN + 8];
+
+    for (size_t i = 0; i < l->n; i++) {
+        struct cfg_mark at = w->relay ? w->relay[i] : w->gateway;
+        cidr_format(&l->items[i], text, sizeof text);
+        if (cidr_is_everything(&l->items[i])) {
+            config_diag_add(d, w->name, at, CFG_WARNING,
+                            "relay network %s relays for the whole internet", text);
+            continue;
+        }
+        for (size_t k = 0; exchange_online_nets[k] != NULL; k++) {
+            struct cidr exo;
+            cidr_parse(exchange_online_nets[k], &exo);
+            if (nets_overlap(&l->items[i], &exo)) {
+                config_diag_add(d, w->name, at, CFG_WARNING,
+                                "relay network %s overlaps Exchange Online (%s): it admits "
+                                "every Microsoft 365 tenant; use identities instead",
+                                text, exchange_online_nets[k]);
+                break;
+            }
+        }
+    }
+}
+
+void
+config_check_run(struct sw_config *cfg, const struct cfg_where *w, struct config_diag *d)
+{
+    const struct cfg_gateway *g = &cfg->gateway;
+
+    check_required(cfg, w, d);
+    check_tls(cfg, w, d);
+    check_listeners(cfg, w, d);
+    check_relay_networks(cfg, w, d);
+    if (!g->auth.require_tls)
+        config_diag_add(d, w->name, where(w, "gateway.auth.require_tls"), CFG_WARNING,
+                        "'gateway.auth.require_tls' is false: AUTH passwords may cross the "
+                        "network in clear");
+    if (g->relay_networks.n == 0 && g->auth.users_file == NULL)
+        config_diag_add(d, w->name, w->gateway, CFG_WARNING,
+                        "no 'relay_networks' and no 'auth.users_file': no client can relay "
+                        "(every recipient will be refused)");
+}

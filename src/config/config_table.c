@@ -1,0 +1,229 @@
+/*
+ * config_table - every setting of smtpwarden, one row each.
+ *
+ * The loader, the checks and the reference (docs/configuration.md) all read this table; a new
+ * setting is a new row here plus a field in config.h, nothing else.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config/config_impl.h"
+
+#define CFG_OFF(field) offsetof(struct sw_config, field)
+#define LISTEN_OFF(field) offsetof(struct cfg_listen, field)
+
+#define SECONDS_PER_DAY 86400u
+
+static const char *const listen_tls_choices[] = {"starttls", "implicit", "none", NULL};
+static const char *const upstream_tls_choices[] = {"opportunistic", "require", "off", NULL};
+static const char *const bare_eol_choices[] = {"reject", "normalise", NULL};
+static const char *const log_level_choices[] = {"debug", "info", "warning", "error", NULL};
+
+/* clang-format off */
+const struct cfg_setting config_table[] = {
+    {.path = "gateway.listen", .type = CFG_LISTENERS,
+     .off = CFG_OFF(gateway.listen), .off_port = CFG_OFF(gateway.nlisten),
+     .flags = CFG_F_REQUIRED, .def_doc = "(required)",
+     .help = "where to accept SMTP: a list of { address, tls } (an item may be just the address)"},
+    {.path = "gateway.listen[].address", .type = CFG_HOSTPORT, .scope = CFG_SCOPE_LISTENER,
+     .off = LISTEN_OFF(host), .off_port = LISTEN_OFF(port), .off_text = LISTEN_OFF(address),
+     .flags = CFG_F_REQUIRED | CFG_F_SHORTHAND, .def_doc = "(required)",
+     .help = "host:port to listen on; IPv6 in brackets, [::1]:25"},
+    {.path = "gateway.listen[].tls", .type = CFG_ENUM, .scope = CFG_SCOPE_LISTENER,
+     .off = LISTEN_OFF(tls), .def = "starttls", .choices = listen_tls_choices,
+     .help = "starttls: offer STARTTLS when a certificate is configured; implicit: TLS from "
+             "the first byte (port 465 style); none: plain only"},
+    {.path = "gateway.hostname", .type = CFG_STRING, .off = CFG_OFF(gateway.hostname),
+     .def_doc = "the machine's host name",
+     .help = "name in the greeting and in Received: headers"},
+    {.path = "gateway.workers", .type = CFG_UINT, .off = CFG_OFF(gateway.workers),
+     .def = "0", .min = 0, .max = 256,
+     .help = "worker processes, each with its own event loop; 0 = one per core"},
+    {.path = "gateway.user", .type = CFG_STRING, .off = CFG_OFF(gateway.user),
+     .def_doc = "(keep)",
+     .help = "after binding (when started as root), drop privileges to this user"},
+    {.path = "gateway.greet_delay", .type = CFG_DURATION_MS, .off = CFG_OFF(gateway.greet_delay_ms),
+     .def = "0", .min = 0, .max = 60000,
+     .help = "wait this long before the greeting; a client that talks first is refused"},
+    {.path = "gateway.drain_timeout", .type = CFG_DURATION, .off = CFG_OFF(gateway.drain_timeout),
+     .def = "30s", .min = 0, .max = SECONDS_PER_DAY,
+     .help = "on SIGTERM/SIGHUP, how long a worker waits for open sessions to finish"},
+    {.path = "gateway.bare_eol", .type = CFG_ENUM, .off = CFG_OFF(gateway.bare_eol),
+     .def = "reject", .choices = bare_eol_choices,
+     .help = "a bare CR or LF in a command or in data: reject it (SMTP smuggling defence) or "
+             "normalise it to CRLF"},
+    {.path = "gateway.pipelining", .type = CFG_BOOL, .off = CFG_OFF(gateway.pipelining),
+     .def = "true", .help = "advertise PIPELINING (RFC 2920)"},
+    {.path = "gateway.tls.certificate", .type = CFG_PATH, .off = CFG_OFF(gateway.tls.certificate),
+     .def_doc = "(none)", .help = "server certificate chain, PEM; without it no TLS is offered"},
+    {.path = "gateway.tls.key", .type = CFG_PATH, .off = CFG_OFF(gateway.tls.key),
+     .def_doc = "(none)", .help = "private key of the certificate, PEM"},
+    {.path = "gateway.tls.client_ca", .type = CFG_PATH, .off = CFG_OFF(gateway.tls.client_ca),
+     .def_doc = "(none)",
+     .help = "ask for client certificates and verify them against these CAs, PEM"},
+    {.path = "gateway.tls.self_signed", .type = CFG_BOOL, .off = CFG_OFF(gateway.tls.self_signed),
+     .def = "false",
+     .help = "create a self-signed certificate and key at those paths when they are missing"},
+    {.path = "gateway.auth.users_file", .type = CFG_PATH, .off = CFG_OFF(gateway.auth.users_file),
+     .def_doc = "(none: no AUTH)",
+     .help = "name:crypt-hash lines; when set, AUTH PLAIN and LOGIN are offered"},
+    {.path = "gateway.auth.require_tls", .type = CFG_BOOL, .off = CFG_OFF(gateway.auth.require_tls),
+     .def = "true", .help = "offer and accept AUTH only over TLS"},
+    {.path = "gateway.auth.max_failures", .type = CFG_UINT,
+     .off = CFG_OFF(gateway.auth.max_failures), .def = "5", .min = 1, .max = 1000,
+     .help = "failed AUTH attempts per client address and window before it is refused"},
+    {.path = "gateway.auth.failure_window", .type = CFG_DURATION,
+     .off = CFG_OFF(gateway.auth.failure_window), .def = "5m", .min = 1,
+     .max = 7 * SECONDS_PER_DAY, .help = "the window over which AUTH failures are counted"},
+    {.path = "gateway.next_hop.address", .type = CFG_HOSTPORT,
+     .off = CFG_OFF(gateway.next_hop.host), .off_port = CFG_OFF(gateway.next_hop.port),
+     .off_text = CFG_NO_OFF, .flags = CFG_F_REQUIRED | CFG_F_SHORTHAND, .def_doc = "(required)",
+     .help = "host:port that accepted mail is relayed to; next_hop may be written as this "
+             "address alone"},
+    {.path = "gateway.next_hop.tls", .type = CFG_ENUM, .off = CFG_OFF(gateway.next_hop.tls),
+     .def = "opportunistic", .choices = upstream_tls_choices,
+     .help = "STARTTLS to the next hop: when offered (opportunistic), always (require), or never"},
+    {.path = "gateway.next_hop.tls_verify", .type = CFG_BOOL,
+     .off = CFG_OFF(gateway.next_hop.tls_verify), .def = "false",
+     .help = "verify the next hop's certificate and name"},
+    {.path = "gateway.next_hop.ca", .type = CFG_PATH, .off = CFG_OFF(gateway.next_hop.ca),
+     .def_doc = "(system CAs)", .help = "CA file for tls_verify, PEM"},
+    {.path = "gateway.next_hop.connect_timeout", .type = CFG_DURATION,
+     .off = CFG_OFF(gateway.next_hop.connect_timeout), .def = "30s", .min = 1, .max = 600,
+     .help = "how long to wait for the TCP connection and the greeting"},
+    {.path = "gateway.next_hop.timeout", .type = CFG_DURATION,
+     .off = CFG_OFF(gateway.next_hop.timeout), .def = "5m", .min = 1, .max = 3600,
+     .help = "how long to wait for each reply of the next hop"},
+    {.path = "gateway.relay_networks", .type = CFG_CIDR_LIST,
+     .off = CFG_OFF(gateway.relay_networks), .def_doc = "(none)",
+     .help = "client networks allowed to relay without AUTH, [192.0.2.0/24, 2001:db8::/32]"},
+    {.path = "gateway.limits.max_message_size", .type = CFG_SIZE,
+     .off = CFG_OFF(gateway.limits.max_message_size), .def = "25M", .min = 1024,
+     .max = 4ull << 30, .help = "largest message accepted (SIZE), in bytes or with K/M/G"},
+    {.path = "gateway.limits.max_recipients", .type = CFG_UINT,
+     .off = CFG_OFF(gateway.limits.max_recipients), .def = "100", .min = 1, .max = 100000,
+     .help = "recipients accepted per transaction"},
+    {.path = "gateway.limits.max_command_line", .type = CFG_UINT,
+     .off = CFG_OFF(gateway.limits.max_command_line), .def = "512", .min = 512, .max = 65536,
+     .help = "longest command line, CRLF included (RFC 5321 minimum: 512)"},
+    {.path = "gateway.limits.max_text_line", .type = CFG_UINT,
+     .off = CFG_OFF(gateway.limits.max_text_line), .def = "1000", .min = 1000, .max = 1048576,
+     .help = "longest line of message data, CRLF included (RFC 5321 minimum: 1000)"},
+    {.path = "gateway.limits.max_errors", .type = CFG_UINT,
+     .off = CFG_OFF(gateway.limits.max_errors), .def = "10", .min = 1, .max = 1000,
+     .help = "protocol errors in one session before it is closed"},
+    {.path = "gateway.limits.idle_timeout", .type = CFG_DURATION,
+     .off = CFG_OFF(gateway.limits.idle_timeout), .def = "5m", .min = 1, .max = 3600,
+     .help = "how long a client may stay silent"},
+    {.path = "gateway.limits.max_connections", .type = CFG_UINT,
+     .off = CFG_OFF(gateway.limits.max_connections), .def = "1000", .min = 1, .max = 1000000,
+     .help = "concurrent sessions per worker"},
+    {.path = "gateway.limits.memory_spool", .type = CFG_SIZE,
+     .off = CFG_OFF(gateway.limits.memory_spool), .def = "1M", .min = 0, .max = 1ull << 30,
+     .help = "message bytes held in memory before the rest goes to a file in spool_dir"},
+    {.path = "gateway.spool_dir", .type = CFG_PATH, .off = CFG_OFF(gateway.spool_dir),
+     .def = "/tmp", .help = "folder for temporary files of large messages"},
+    {.path = "events.file", .type = CFG_PATH, .off = CFG_OFF(events.file), .def = "-",
+     .flags = CFG_F_DASH, .help = "JSON-lines event log; \"-\" = standard output"},
+    {.path = "log_level", .type = CFG_ENUM, .off = CFG_OFF(log_level), .def = "info",
+     .choices = log_level_choices, .flags = CFG_F_STRING,
+     .help = "least severe diagnostic written to standard error"},
+};
+/* clang-format on */
+
+const size_t config_table_len = sizeof config_table / sizeof config_table[0];
+
+const struct cfg_setting *
+config_table_find(const char *path)
+{
+    for (size_t i = 0; i < config_table_len; i++)
+        if (strcmp(config_table[i].path, path) == 0)
+            return &config_table[i];
+    return NULL;
+}
+
+/* path_is_below - row lies strictly below prefix ("gateway" holds "gateway.tls.key") */
+static bool
+path_is_below(const char *row, const char *prefix, size_t plen)
+{
+    return strncmp(row, prefix, plen) == 0 && (row[plen] == '.' || row[plen] == '[');
+}
+
+bool
+config_table_is_section(const char *path)
+{
+    size_t plen = strlen(path);
+
+    for (size_t i = 0; i < config_table_len; i++)
+        if (path_is_below(config_table[i].path, path, plen))
+            return true;
+    return false;
+}
+
+size_t
+config_table_index(const struct cfg_setting *row)
+{
+    return (size_t)(row - config_table);
+}
+
+/* edit_distance - Levenshtein distance of two short words (at most 64 bytes each) */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    size_t row[65];
+
+    if (la > 64 || lb > 64)
+        return (size_t)-1;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* next_word - the path component of row right after prefix, into out */
+static void
+next_word(const char *row, size_t plen, char *out, size_t size)
+{
+    const char *s = plen ? row + plen + 1 : row;
+    size_t n = strcspn(s, ".[");
+
+    if (n >= size)
+        n = size - 1;
+    memcpy(out, s, n);
+    out[n] = '\0';
+}
+
+const char *
+config_table_suggest(const char *prefix, const char *key, char *out, size_t size)
+{
+    size_t plen = strlen(prefix), best = (size_t)-1;
+    size_t limit = strlen(key) <= 4 ? 1 : strlen(key) / 3 + 1;
+    char word[64];
+
+    for (size_t i = 0; i < config_table_len; i++) {
+        if (plen > 0 && !path_is_below(config_table[i].path, prefix, plen))
+            continue;
+        next_word(config_table[i].path, plen, word, sizeof word);
+        size_t d = edit_distance(key, word);
+        if (d <= limit && d < best) {
+            best = d;
+            snprintf(out, size, "%s", word);
+        }
+    }
+    return best == (size_t)-1 ? NULL : out;
+}
