@@ -1,6 +1,7 @@
 /* buf - growable, bounded, NUL-padded byte buffer. */
 #include "util/buf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,0 +1,16 @@
+/*
+ * cli - the smtpwarden command line: main() dispatches to one function per subcommand.
+ * Each returns the process exit status and handles its own --help.
+ */
+#ifndef SW_CLI_CLI_H
+#define SW_CLI_CLI_H
+
+int cmd_gateway(int argc, char **argv);
+int cmd_check_config(int argc, char **argv);
+int cmd_hash_password(int argc, char **argv);
+
+/* cli_is_flag - argv[i] is --name or -short */
+int cli_is_flag(const char *arg, const char *long_name, const char *short_name);
+void cli_print_version(void);
+
+#endif

@@ -1,0 +1,63 @@
+/* main - smtpwarden's entry point: subcommand dispatch, --help and --version. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char usage[] =
+    "usage: smtpwarden COMMAND [OPTIONS]\n"
+    "\n"
+    "An outbound-mail security gateway.\n"
+    "\n"
+    "commands:\n"
+    "  gateway        run the inline SMTP relay (proxy mode)\n"
+    "  check-config   validate a configuration file and explain its mistakes\n"
+    "  hash-password  read a password on stdin, print a hash for the users file\n"
+    "\n"
+    "options:\n"
+    "  -h, --help     this help (each command has its own: smtpwarden COMMAND --help)\n"
+    "  -V, --version  print the version\n";
+
+int
+cli_is_flag(const char *arg, const char *long_name, const char *short_name)
+{
+    return (long_name && strcmp(arg, long_name) == 0) ||
+           (short_name && strcmp(arg, short_name) == 0);
+}
+
+void
+cli_print_version(void)
+{
+    printf("smtpwarden %s\n", SW_VERSION);
+}
+
+int
+main(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*run)(int, char **);
+    } commands[] = {
+        {"gateway", cmd_gateway},
+        {"check-config", cmd_check_config},
+        {"hash-password", cmd_hash_password},
+    };
+
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    if (cli_is_flag(argv[1], "--help", "-h")) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (cli_is_flag(argv[1], "--version", "-V")) {
+        cli_print_version();
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "smtpwarden: unknown command '%s'\n\n%s", argv[1], usage);
+    return 2;
+}

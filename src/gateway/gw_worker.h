@@ -1,0 +1,18 @@
+/*
+ * gw_worker - run one gateway worker (called in the forked child).
+ *
+ * gw_worker_run() takes the listening sockets (one per configured listener, in order), sets up
+ * TLS, AUTH and events, calls drop_privileges (may be NULL) once files are open, and runs the
+ * event loop until SIGTERM/SIGINT has drained every session. Returns the exit status.
+ */
+#ifndef SW_GATEWAY_GW_WORKER_H
+#define SW_GATEWAY_GW_WORKER_H
+
+#include <stddef.h>
+
+#include "config/config.h"
+
+int gw_worker_run(const struct sw_config *cfg, const int *fds, size_t nfds,
+                  int (*drop_privileges)(const struct sw_config *));
+
+#endif
