@@ -157,6 +157,8 @@ void smtp_server_tls_started(struct smtp_server *s);
 
 /* smtp_server_shutdown - send a final reply (e.g. 421 4.4.2 idle timeout) and close */
 void smtp_server_shutdown(struct smtp_server *s, const struct smtp_reply *reply);
+/* smtp_server_close - end the session without a reply (peer gone); calls hooks->close once */
+void smtp_server_close(struct smtp_server *s, const char *why);
 
 /* smtp_server_is_pending - a hook is waiting for smtp_server_decide() */
 bool smtp_server_is_pending(const struct smtp_server *s);
