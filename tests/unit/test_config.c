@@ -1,0 +1,720 @@
+/* test_config - the YAML loader, its diagnostics, the checks and the reference. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "config/config_impl.h"
+
+/* The starting shape from the design notes: it must load as is. */
+static const char start_shape[] =
+    "gateway:\n"
+    "  listen:\n"
+    "    - address: 127.0.0.1:2525        # STARTTLS offered when tls is configured\n"
+    "    - address: 127.0.0.1:4650\n"
+    "      tls: implicit\n"
+    "  hostname: gw.example.com\n"
+    "  tls: { certificate: cert.pem, key: key.pem, client_ca: ca.pem }\n"
+    "  auth: { users_file: users, require_tls: true }\n"
+    "  next_hop: 127.0.0.1:2526            # host:port\n"
+    "  relay_networks: [192.0.2.0/24]      # until identities exist\n"
+    "  limits: { max_message_size: 26214400, max_recipients: 100 }\n"
+    "events:\n"
+    "  file: events.json                   # \"-\" for stdout\n";
+
+/* A valid base that cases append to: it has what is required and nothing to warn about. */
+#define BASE                                                                                       \
+    "gateway:\n"                                                                                   \
+    "  listen: [{ address: 127.0.0.1:2525 }]\n"                                                    \
+    "  next_hop: 127.0.0.1:2526\n"                                                                 \
+    "  relay_networks: [127.0.0.0/8]\n"
+
+/* load - config_load_string on a C string, diagnostics into d */
+static struct sw_config *
+load(const char *yaml, struct config_diag *d)
+{
+    config_diag_init(d);
+    return config_load_string(yaml, strlen(yaml), "t.yaml", d);
+}
+
+/* test_start_shape - every value of the starting shape lands in its field */
+static void
+test_start_shape(void **state)
+{
+    struct config_diag d;
+    config_diag_init(&d);
+    struct sw_config *c =
+        config_load_string(start_shape, strlen(start_shape), "/etc/sw/smtpwarden.yaml", &d);
+
+    assert_non_null(c);
+    assert_int_equal(d.errors, 0);
+    assert_int_equal(d.warnings, 0);
+    assert_int_equal(c->gateway.nlisten, 2);
+    assert_string_equal(c->gateway.listen[0].address, "127.0.0.1:2525");
+    assert_string_equal(c->gateway.listen[0].host, "127.0.0.1");
+    assert_int_equal(c->gateway.listen[0].port, 2525);
+    assert_int_equal(c->gateway.listen[0].tls, CFG_TLS_STARTTLS);
+    assert_int_equal(c->gateway.listen[0].line, 3);
+    assert_int_equal(c->gateway.listen[1].port, 4650);
+    assert_int_equal(c->gateway.listen[1].tls, CFG_TLS_IMPLICIT);
+    assert_int_equal(c->gateway.listen[1].line, 4);
+    assert_string_equal(c->gateway.hostname, "gw.example.com");
+    assert_string_equal(c->gateway.tls.certificate, "/etc/sw/cert.pem");
+    assert_string_equal(c->gateway.tls.key, "/etc/sw/key.pem");
+    assert_string_equal(c->gateway.tls.client_ca, "/etc/sw/ca.pem");
+    assert_false(c->gateway.tls.self_signed);
+    assert_string_equal(c->gateway.auth.users_file, "/etc/sw/users");
+    assert_true(c->gateway.auth.require_tls);
+    assert_string_equal(c->gateway.next_hop.host, "127.0.0.1");
+    assert_int_equal(c->gateway.next_hop.port, 2526);
+    assert_int_equal(c->gateway.relay_networks.n, 1);
+    assert_int_equal(c->gateway.relay_networks.items[0].prefix, 24);
+    assert_int_equal(c->gateway.limits.max_message_size, 26214400);
+    assert_int_equal(c->gateway.limits.max_recipients, 100);
+    assert_string_equal(c->events.file, "/etc/sw/events.json");
+    assert_string_equal(c->path, "/etc/sw/smtpwarden.yaml");
+    config_free(c);
+    config_diag_release(&d);
+}
+
+/* test_defaults - what an almost empty file gets */
+static void
+test_defaults(void **state)
+{
+    struct config_diag d;
+    struct sw_config *c = load(BASE, &d);
+
+    assert_non_null(c);
+    assert_int_equal(d.errors + d.warnings, 0);
+    assert_non_null(c->gateway.hostname); /* gethostname() */
+    assert_int_equal(c->gateway.workers, 0);
+    assert_null(c->gateway.user);
+    assert_int_equal(c->gateway.greet_delay_ms, 0);
+    assert_int_equal(c->gateway.drain_timeout, 30);
+    assert_int_equal(c->gateway.bare_eol, CFG_BARE_EOL_REJECT);
+    assert_true(c->gateway.pipelining);
+    assert_null(c->gateway.tls.certificate);
+    assert_false(c->gateway.tls.self_signed);
+    assert_null(c->gateway.auth.users_file);
+    assert_true(c->gateway.auth.require_tls);
+    assert_int_equal(c->gateway.auth.max_failures, 5);
+    assert_int_equal(c->gateway.auth.failure_window, 300);
+    assert_int_equal(c->gateway.next_hop.tls, CFG_UPSTREAM_TLS_OPPORTUNISTIC);
+    assert_false(c->gateway.next_hop.tls_verify);
+    assert_null(c->gateway.next_hop.ca);
+    assert_int_equal(c->gateway.next_hop.connect_timeout, 30);
+    assert_int_equal(c->gateway.next_hop.timeout, 300);
+    assert_int_equal(c->gateway.limits.max_message_size, 26214400);
+    assert_int_equal(c->gateway.limits.max_recipients, 100);
+    assert_int_equal(c->gateway.limits.max_command_line, 512);
+    assert_int_equal(c->gateway.limits.max_text_line, 1000);
+    assert_int_equal(c->gateway.limits.max_errors, 10);
+    assert_int_equal(c->gateway.limits.idle_timeout, 300);
+    assert_int_equal(c->gateway.limits.max_connections, 1000);
+    assert_int_equal(c->gateway.limits.memory_spool, 1048576);
+    assert_string_equal(c->gateway.spool_dir, "/tmp");
+    assert_string_equal(c->events.file, "-");
+    assert_string_equal(c->log_level, "info");
+    config_free(c);
+    config_diag_release(&d);
+}
+
+/* test_embedded_default - loads clean; relative paths stay relative to the working folder */
+static void
+test_embedded_default(void **state)
+{
+    const char *y = config_embedded_default();
+    struct config_diag d;
+    config_diag_init(&d);
+    struct sw_config *c = config_load_string(y, strlen(y), "<embedded>", &d);
+
+    assert_non_null(c);
+    assert_int_equal(d.errors, 0);
+    assert_int_equal(d.warnings, 0);
+    assert_int_equal(c->gateway.nlisten, 2);
+    assert_int_equal(c->gateway.listen[0].port, 2525);
+    assert_int_equal(c->gateway.listen[0].tls, CFG_TLS_STARTTLS);
+    assert_int_equal(c->gateway.listen[1].port, 4650);
+    assert_int_equal(c->gateway.listen[1].tls, CFG_TLS_IMPLICIT);
+    assert_string_equal(c->gateway.hostname, "localhost");
+    assert_int_equal(c->gateway.workers, 1);
+    assert_string_equal(c->gateway.tls.certificate, "smtpwarden-state/cert.pem");
+    assert_string_equal(c->gateway.tls.key, "smtpwarden-state/key.pem");
+    assert_true(c->gateway.tls.self_signed);
+    assert_string_equal(c->gateway.next_hop.host, "127.0.0.1");
+    assert_int_equal(c->gateway.next_hop.port, 2526);
+    assert_int_equal(c->gateway.relay_networks.n, 2);
+    assert_string_equal(c->events.file, "-");
+    assert_string_equal(c->path, "<embedded>");
+    config_free(c);
+    config_diag_release(&d);
+}
+
+/* test_next_hop_map - the long form of next_hop, flow and block style */
+static void
+test_next_hop_map(void **state)
+{
+    static const char y[] =
+        "gateway:\n"
+        "  listen:\n"
+        "    - { address: \"[::1]:25\", tls: none }\n"
+        "    - 127.0.0.1:26\n"
+        "  relay_networks:\n"
+        "    - 10.0.0.0/8\n"
+        "    - \"2001:db8::/32\"\n"
+        "  next_hop:\n"
+        "    address: mx.example.net:587\n"
+        "    tls: require\n"
+        "    tls_verify: yes\n"
+        "    ca: /etc/ssl/ca.pem\n"
+        "    connect_timeout: 1m\n"
+        "    timeout: 45m\n"
+        "  greet_delay: 500ms\n"
+        "  bare_eol: normalise\n"
+        "  pipelining: off\n"
+        "  user: smtpwarden\n"
+        "  limits: { memory_spool: 64K, max_message_size: 1G, idle_timeout: 90 }\n"
+        "log_level: debug\n";
+    struct config_diag d;
+    struct sw_config *c = load(y, &d);
+
+    if (c == NULL)
+        fail_msg("%s", d.text.data);
+    assert_string_equal(c->gateway.listen[0].host, "::1");
+    assert_string_equal(c->gateway.listen[0].address, "[::1]:25");
+    assert_int_equal(c->gateway.listen[0].tls, CFG_TLS_NONE);
+    assert_string_equal(c->gateway.listen[1].host, "127.0.0.1");
+    assert_int_equal(c->gateway.listen[1].tls, CFG_TLS_STARTTLS);
+    assert_int_equal(c->gateway.relay_networks.n, 2);
+    assert_string_equal(c->gateway.next_hop.host, "mx.example.net");
+    assert_int_equal(c->gateway.next_hop.port, 587);
+    assert_int_equal(c->gateway.next_hop.tls, CFG_UPSTREAM_TLS_REQUIRE);
+    assert_true(c->gateway.next_hop.tls_verify);
+    assert_string_equal(c->gateway.next_hop.ca, "/etc/ssl/ca.pem");
+    assert_int_equal(c->gateway.next_hop.connect_timeout, 60);
+    assert_int_equal(c->gateway.next_hop.timeout, 2700);
+    assert_int_equal(c->gateway.greet_delay_ms, 500);
+    assert_int_equal(c->gateway.bare_eol, CFG_BARE_EOL_NORMALISE);
+    assert_false(c->gateway.pipelining);
+    assert_string_equal(c->gateway.user, "smtpwarden");
+    assert_int_equal(c->gateway.limits.memory_spool, 65536);
+    assert_int_equal(c->gateway.limits.max_message_size, 1073741824);
+    assert_int_equal(c->gateway.limits.idle_timeout, 90);
+    assert_string_equal(c->log_level, "debug");
+    config_free(c);
+    config_diag_release(&d);
+}
+
+struct diag_case {
+    const char *yaml;
+    const char *expect; /* a whole diagnostic line, or its start */
+};
+
+static const struct diag_case error_cases[] = {
+    /* unknown keys, with a suggestion when one is close */
+    {"gateway:\n  listn: []\n",
+     "t.yaml:2:3: error: unknown key 'gateway.listn' (did you mean 'listen'?)"},
+    {BASE "  limits: { max_recipient: 5 }\n",
+     "t.yaml:5:13: error: unknown key 'gateway.limits.max_recipient' (did you mean "
+     "'max_recipients'?)"},
+    {BASE "  frobnicate: 1\n", "t.yaml:5:3: error: unknown key 'gateway.frobnicate'\n"},
+    {BASE "gatway: {}\n", "t.yaml:5:1: error: unknown key 'gatway' (did you mean 'gateway'?)"},
+    {"gateway:\n  listen:\n    - { adress: 127.0.0.1:25 }\n",
+     "t.yaml:3:9: error: unknown key 'gateway.listen[].adress' (did you mean 'address'?)"},
+    {BASE "  tls.key: k.pem\n", "t.yaml:5:3: error: unknown key 'gateway.tls.key'"},
+    /* wrong types */
+    {BASE "  hostname: [a, b]\n",
+     "t.yaml:5:13: error: 'gateway.hostname' needs a single value, not a list"},
+    {BASE "  workers: { n: 1 }\n",
+     "t.yaml:5:12: error: 'gateway.workers' needs a single value, not a mapping"},
+    {BASE "  tls: yes\n",
+     "t.yaml:5:8: error: 'gateway.tls' is a group of settings and needs a mapping, not a "
+     "single value"},
+    {"gateway:\n  relay_networks: 10.0.0.0/8\n",
+     "t.yaml:2:19: error: 'gateway.relay_networks' needs a list"},
+    {"gateway:\n  listen: 127.0.0.1:25\n",
+     "t.yaml:2:11: error: 'gateway.listen' needs a list of listeners"},
+    {BASE "  pipelining: maybe\n",
+     "t.yaml:5:15: error: 'gateway.pipelining' needs true or false (got 'maybe')"},
+    {BASE "  bare_eol: strip\n",
+     "t.yaml:5:13: error: 'gateway.bare_eol' must be one of: reject, normalise (got 'strip')"},
+    {"- a\n- b\n", "t.yaml:1:1: error: the file must be a mapping"},
+    {BASE "  workers:\n", "t.yaml:5:11: error: 'gateway.workers' needs a value"},
+    /* numbers out of range or malformed */
+    {BASE "  workers: 257\n",
+     "t.yaml:5:12: error: 'gateway.workers' is out of range (0 to 256) (got '257')"},
+    {BASE "  limits: { max_command_line: 511 }\n",
+     "t.yaml:5:31: error: 'gateway.limits.max_command_line' is out of range (512 to 65536)"},
+    {BASE "  limits:\n    max_text_line: 999\n",
+     "t.yaml:6:20: error: 'gateway.limits.max_text_line' is out of range (1000 to 1048576)"},
+    {BASE "  limits: { max_recipients: -1 }\n",
+     "t.yaml:5:29: error: 'gateway.limits.max_recipients' needs a whole number (got '-1')"},
+    {BASE "  limits: { max_message_size: 5X }\n",
+     "t.yaml:5:31: error: 'gateway.limits.max_message_size' needs a size"},
+    {BASE "  limits: { max_message_size: 5G }\n",
+     "t.yaml:5:31: error: 'gateway.limits.max_message_size' is out of range (1K to 4G)"},
+    {BASE "  drain_timeout: 1500ms\n",
+     "t.yaml:5:18: error: 'gateway.drain_timeout' is counted in whole seconds"},
+    {BASE "  greet_delay: 2 minutes\n",
+     "t.yaml:5:16: error: 'gateway.greet_delay' needs a duration"},
+    {BASE "  workers: 99999999999999999999999\n",
+     "t.yaml:5:12: error: 'gateway.workers' needs a whole number"},
+    /* addresses and networks */
+    {"gateway:\n  listen: [{ address: \"::1:25\" }]\n",
+     "t.yaml:2:23: error: bad address for 'gateway.listen[].address': an IPv6 address needs "
+     "brackets, as in [::1]:25"},
+    {"gateway:\n  next_hop: 127.0.0.1\n",
+     "t.yaml:2:13: error: bad address for 'gateway.next_hop.address': expected host:port"},
+    {"gateway:\n  next_hop: host:70000\n",
+     "t.yaml:2:13: error: bad address for 'gateway.next_hop.address': the port must be"},
+    {"gateway:\n  next_hop: \"bad host:25\"\n",
+     "t.yaml:2:13: error: bad address for 'gateway.next_hop.address': not a host name"},
+    {"gateway:\n  relay_networks:\n    - 192.0.2.1/24\n",
+     "t.yaml:3:7: error: bad network '192.0.2.1/24' in 'gateway.relay_networks': host bits "
+     "are set; did you mean 192.0.2.0/24?"},
+    {"gateway:\n  relay_networks: [10.0.0.0/40]\n",
+     "t.yaml:2:20: error: bad network '10.0.0.0/40' in 'gateway.relay_networks': the prefix "
+     "length must be 0 to 32"},
+    {"gateway:\n  relay_networks: [example.com]\n",
+     "t.yaml:2:20: error: bad network 'example.com'"},
+    /* duplicates */
+    {BASE "  next_hop: 127.0.0.1:25\n",
+     "t.yaml:5:3: error: duplicate key 'gateway.next_hop' (first given at line 3)"},
+    {"gateway:\n  listen: [{ address: 127.0.0.1:25, address: 127.0.0.1:26 }]\n",
+     "t.yaml:2:37: error: duplicate key 'gateway.listen[].address' (first given at line 2)"},
+    /* syntax, with libyaml's line */
+    {"gateway:\n  listen: [\n  next_hop: x\n  a: b: c\n",
+     "t.yaml:4:4: error: YAML syntax: did not find expected ',' or ']' (while parsing a flow "
+     "sequence that started at line 2)"},
+    {"gateway:\n  hostname: a\n   bad: indent\n", "t.yaml:3:7: error: YAML syntax: "},
+    {"gateway: {}\n---\nevents: {}\n", "t.yaml:3:1: error: only one YAML document is allowed"},
+    {"a: \"\\xff\\x00\"\n", "t.yaml:1:1: error: unknown key 'a'"},
+    /* required */
+    {"events: { file: \"-\" }\n", "t.yaml:1:1: error: missing 'gateway.listen'"},
+    {"gateway:\n  listen: []\n  next_hop: 127.0.0.1:25\n",
+     "t.yaml:2:11: error: 'gateway.listen' is empty"},
+    {"gateway:\n  listen: [{ address: 127.0.0.1:25 }]\n",
+     "t.yaml:1:1: error: missing 'gateway.next_hop'"},
+    {"gateway:\n  listen: [{ address: 127.0.0.1:25 }]\n  next_hop: { tls: require }\n",
+     "t.yaml:1:1: error: missing 'gateway.next_hop'"},
+    {"gateway:\n  listen: [{ tls: none }]\n", "t.yaml:2:12: error: a listener needs an address"},
+    {"gateway:\n  listen: [[]]\n", "t.yaml:2:12: error: a listener is { address: host:port"},
+    /* cross-checks */
+    {BASE "  tls: { key: k.pem }\n",
+     "t.yaml:5:15: error: 'gateway.tls.key' is set but 'gateway.tls.certificate' is not"},
+    {BASE "  tls: { certificate: c.pem }\n",
+     "t.yaml:5:23: error: 'gateway.tls.certificate' is set but 'gateway.tls.key' is not"},
+    {BASE "  tls: { self_signed: true }\n",
+     "t.yaml:5:23: error: 'gateway.tls.self_signed' needs 'certificate' and 'key'"},
+    {"gateway:\n  listen:\n    - address: 127.0.0.1:465\n      tls: implicit\n"
+     "  next_hop: 127.0.0.1:25\n",
+     "t.yaml:3:7: error: listener 127.0.0.1:465 uses implicit TLS but there is no "
+     "'gateway.tls.certificate'"},
+};
+
+/* test_errors - each error class: the message, its line and column, and no config */
+static void
+test_errors(void **state)
+{
+    for (size_t i = 0; i < sizeof error_cases / sizeof error_cases[0]; i++) {
+        struct config_diag d;
+        struct sw_config *c = load(error_cases[i].yaml, &d);
+        if (c != NULL || d.errors == 0 || strstr(d.text.data, error_cases[i].expect) == NULL)
+            fail_msg("case %zu: expected \"%s\", got:\n%s", i, error_cases[i].expect, d.text.data);
+        config_free(c);
+        config_diag_release(&d);
+    }
+}
+
+/* expect_one_warning - a file that loads, with exactly one warning that starts with expect */
+static void
+expect_one_warning(const char *yaml, const char *expect)
+{
+    struct config_diag d;
+    struct sw_config *c = load(yaml, &d);
+
+    if (c == NULL || d.errors != 0 || d.warnings != 1 || strstr(d.text.data, expect) == NULL)
+        fail_msg("expected one warning \"%s\", got %u errors:\n%s", expect, d.errors, d.text.data);
+    config_free(c);
+    config_diag_release(&d);
+}
+
+/* test_warnings - valid but dangerous settings load, with a warning at their line */
+static void
+test_warnings(void **state)
+{
+    expect_one_warning("gateway:\n  listen: [{ address: 127.0.0.1:25 }]\n"
+                       "  next_hop: 127.0.0.1:26\n  relay_networks: [10.0.0.0/8, 0.0.0.0/0]\n",
+                       "t.yaml:4:32: warning: relay network 0.0.0.0/0 relays for the whole "
+                       "internet");
+    expect_one_warning("gateway:\n  listen: [{ address: 127.0.0.1:25 }]\n"
+                       "  next_hop: 127.0.0.1:26\n  relay_networks: [\"::/0\"]\n",
+                       "t.yaml:4:20: warning: relay network ::/0 relays for the whole internet");
+    expect_one_warning("gateway:\n  listen: [{ address: 127.0.0.1:25 }]\n"
+                       "  next_hop: 127.0.0.1:26\n  relay_networks:\n    - 40.0.0.0/8\n",
+                       "t.yaml:5:7: warning: relay network 40.0.0.0/8 overlaps Exchange Online "
+                       "(40.92.0.0/15)");
+    expect_one_warning("gateway:\n  listen: [{ address: 127.0.0.1:25 }]\n"
+                       "  next_hop: 127.0.0.1:26\n  relay_networks: [104.47.12.0/24]\n",
+                       "overlaps Exchange Online (104.47.0.0/17)");
+    expect_one_warning(
+        "gateway:\n  listen: [{ address: 127.0.0.1:25 }]\n"
+        "  next_hop: 127.0.0.1:26\n  relay_networks: [\"2a01:111:f403:c000::/52\"]\n",
+        "overlaps Exchange Online (2a01:111:f403::/48)");
+    expect_one_warning(BASE "  auth: { users_file: /etc/u, require_tls: false }\n",
+                       "t.yaml:5:44: warning: 'gateway.auth.require_tls' is false");
+    expect_one_warning("gateway:\n  listen: [{ address: 192.0.2.1:25, tls: none }]\n"
+                       "  next_hop: 127.0.0.1:26\n  relay_networks: [127.0.0.0/8]\n",
+                       "t.yaml:2:12: warning: listener 192.0.2.1:25 is on a non-loopback "
+                       "address without TLS");
+    expect_one_warning("gateway:\n  listen: [\"0.0.0.0:25\"]\n"
+                       "  next_hop: 127.0.0.1:26\n  relay_networks: [127.0.0.0/8]\n",
+                       "warning: listener 0.0.0.0:25 is on a non-loopback address");
+    expect_one_warning("gateway:\n  listen: [{ address: 127.0.0.1:25 }]\n"
+                       "  next_hop: 127.0.0.1:26\n",
+                       "t.yaml:1:1: warning: no 'relay_networks' and no 'auth.users_file'");
+    /* the same listener with a certificate, or on loopback, is fine */
+    struct config_diag d;
+    struct sw_config *c =
+        load("gateway:\n  listen: [\"0.0.0.0:25\", \"[::1]:26\", \"localhost:27\"]\n"
+             "  next_hop: 127.0.0.1:26\n  relay_networks: [\"::ffff:127.0.0.0/104\"]\n"
+             "  tls: { certificate: /c, key: /k }\n",
+             &d);
+    assert_non_null(c);
+    assert_int_equal(d.warnings, 0);
+    config_free(c);
+    config_diag_release(&d);
+}
+
+struct number_case {
+    const char *text;
+    int rc;
+    uint64_t value;
+};
+
+/* test_sizes - plain bytes and binary suffixes */
+static void
+test_sizes(void **state)
+{
+    static const struct number_case cases[] = {
+        {"0", 0, 0},
+        {"26214400", 0, 26214400},
+        {"1K", 0, 1024},
+        {"1k", 0, 1024},
+        {"25M", 0, 26214400},
+        {"25MB", 0, 26214400},
+        {"25MiB", 0, 26214400},
+        {"1G", 0, 1073741824},
+        {"2T", 0, 2ull << 40},
+        {"100B", 0, 100},
+        {"", -1, 0},
+        {"M", -1, 0},
+        {"1.5M", -1, 0},
+        {"-1", -1, 0},
+        {"+1", -1, 0},
+        {" 1", -1, 0},
+        {"1 M", -1, 0},
+        {"1X", -1, 0},
+        {"18446744073709551615", 0, UINT64_MAX},
+        {"18446744073709551616", -1, 0},
+        {"16777216T", -1, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint64_t v = 0;
+        int rc = config_value_parse_size(cases[i].text, &v);
+        if (rc != cases[i].rc || (rc == 0 && v != cases[i].value))
+            fail_msg("size \"%s\": rc %d value %llu", cases[i].text, rc, (unsigned long long)v);
+    }
+}
+
+/* test_durations - units, combinations, plain seconds */
+static void
+test_durations(void **state)
+{
+    static const struct number_case cases[] = {
+        {"0", 0, 0},          {"30", 0, 30000},      {"30s", 0, 30000},
+        {"5m", 0, 300000},    {"1h", 0, 3600000},    {"7d", 0, 604800000},
+        {"500ms", 0, 500},    {"1h30m", 0, 5400000}, {"1m30s", 0, 90000},
+        {"2s500ms", 0, 2500}, {"", -1, 0},           {"s", -1, 0},
+        {"5 m", -1, 0},       {"5min", -1, 0},       {"1.5s", -1, 0},
+        {"5M", -1, 0},        {"-5s", -1, 0},        {"5s ", -1, 0},
+        {"1w", -1, 0},        {"30s5", -1, 0},       {"99999999999999999999d", -1, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint64_t v = 0;
+        int rc = config_value_parse_duration(cases[i].text, &v);
+        if (rc != cases[i].rc || (rc == 0 && v != cases[i].value))
+            fail_msg("duration \"%s\": rc %d value %llu", cases[i].text, rc, (unsigned long long)v);
+    }
+}
+
+/* test_format - the shortest exact text, used for bounds in messages and the reference */
+static void
+test_format(void **state)
+{
+    char s[32];
+
+    config_value_format_size(26214400, s, sizeof s);
+    assert_string_equal(s, "25M");
+    config_value_format_size(1000, s, sizeof s);
+    assert_string_equal(s, "1000");
+    config_value_format_size(0, s, sizeof s);
+    assert_string_equal(s, "0");
+    config_value_format_duration(300000, s, sizeof s);
+    assert_string_equal(s, "5m");
+    config_value_format_duration(90000, s, sizeof s);
+    assert_string_equal(s, "90s");
+    config_value_format_duration(500, s, sizeof s);
+    assert_string_equal(s, "500ms");
+    config_value_format_duration(604800000, s, sizeof s);
+    assert_string_equal(s, "7d");
+}
+
+/* test_hostport - host names, IPv4, bracketed IPv6, ports */
+static void
+test_hostport(void **state)
+{
+    static const struct {
+        const char *text;
+        const char *host; /* NULL: rejected */
+        uint16_t port;
+    } cases[] = {
+        {"127.0.0.1:25", "127.0.0.1", 25},
+        {"[::1]:2525", "::1", 2525},
+        {"[2001:db8::1]:65535", "2001:db8::1", 65535},
+        {"mx.example.com:587", "mx.example.com", 587},
+        {"localhost:1", "localhost", 1},
+        {"::1:25", NULL, 0},
+        {"[::1]", NULL, 0},
+        {"[::1]25", NULL, 0},
+        {"[127.0.0.1]:25", NULL, 0},
+        {"127.0.0.1", NULL, 0},
+        {"127.0.0.1:", NULL, 0},
+        {"127.0.0.1:0", NULL, 0},
+        {"127.0.0.1:65536", NULL, 0},
+        {"127.0.0.1:+25", NULL, 0},
+        {":25", NULL, 0},
+        {"bad host:25", NULL, 0},
+        {"-x.example:25", NULL, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *host = NULL, err[128];
+        uint16_t port = 0;
+        int rc = config_value_parse_hostport(cases[i].text, &host, &port, err, sizeof err);
+        if (cases[i].host == NULL) {
+            if (rc != -1)
+                fail_msg("\"%s\" accepted", cases[i].text);
+            continue;
+        }
+        if (rc != 0)
+            fail_msg("\"%s\" rejected: %s", cases[i].text, err);
+        assert_string_equal(host, cases[i].host);
+        assert_int_equal(port, cases[i].port);
+        free(host);
+    }
+}
+
+/* test_relative_paths - against the file's folder, except "-", absolute paths, <embedded> */
+static void
+test_relative_paths(void **state)
+{
+    static const char y[] = BASE "  tls: { certificate: c.pem, key: /abs/k.pem }\n"
+                                 "  next_hop: { address: 127.0.0.1:26, ca: ../ca.pem }\n"
+                                 "  spool_dir: spool\n"
+                                 "events: { file: \"-\" }\n";
+    char tmpl[] = "/tmp/test_config.XXXXXX", file[128], cwd[512];
+    struct config_diag d;
+
+    /* BASE already has next_hop: drop it from this copy */
+    char *text = strdup(y);
+    char *dup = strstr(text, "  next_hop: 127.0.0.1:2526\n");
+    memmove(dup, dup + strlen("  next_hop: 127.0.0.1:2526\n"),
+            strlen(dup + strlen("  next_hop: 127.0.0.1:2526\n")) + 1);
+
+    config_diag_init(&d);
+    struct sw_config *c = config_load_string(text, strlen(text), "conf/sw.yaml", &d);
+    assert_non_null(c);
+    assert_string_equal(c->gateway.tls.certificate, "conf/c.pem");
+    assert_string_equal(c->gateway.tls.key, "/abs/k.pem");
+    assert_string_equal(c->gateway.next_hop.ca, "conf/../ca.pem");
+    assert_string_equal(c->gateway.spool_dir, "conf/spool");
+    assert_string_equal(c->events.file, "-");
+    c = config_free(c);
+    c = config_load_string(text, strlen(text), "<embedded>", &d);
+    assert_string_equal(c->gateway.tls.certificate, "c.pem");
+    c = config_free(c);
+
+    /* a file: its folder made absolute, so a later chdir does not move the paths */
+    assert_non_null(mkdtemp(tmpl));
+    snprintf(file, sizeof file, "%s/sw.yaml", tmpl);
+    FILE *fp = fopen(file, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(tmpl), 0);
+    c = config_load_file("sw.yaml", &d);
+    assert_int_equal(chdir(cwd), 0);
+    assert_non_null(c);
+    assert_string_equal(c->path, "sw.yaml");
+    char expect[256];
+    snprintf(expect, sizeof expect, "%s/c.pem", tmpl);
+    assert_string_equal(c->gateway.tls.certificate, expect);
+    config_free(c);
+    unlink(file);
+    rmdir(tmpl);
+
+    /* a file that is not there */
+    c = config_load_file("/nonexistent/sw.yaml", &d);
+    assert_null(c);
+    assert_non_null(strstr(d.text.data, "/nonexistent/sw.yaml:1:1: error: cannot read:"));
+    config_diag_release(&d);
+    free(text);
+}
+
+/* test_reference - config_write_reference names every setting, and the docs carry it */
+static void
+test_reference(void **state)
+{
+    struct buf out;
+    char needle[128];
+
+    buf_init(&out, 0);
+    config_write_reference(&out);
+    for (size_t i = 0; i < config_table_len; i++) {
+        snprintf(needle, sizeof needle, "| `%s` |", config_table[i].path);
+        if (strstr(out.data, needle) == NULL)
+            fail_msg("reference lacks %s", config_table[i].path);
+        assert_non_null(config_table[i].help);
+    }
+    assert_non_null(strstr(out.data, "| `gateway.limits.max_message_size` | size, 1K to 4G | "
+                                     "`25M` |"));
+
+    /* docs/configuration.md embeds the same table: regenerate it when the table changes */
+    const char *src = getenv("SW_SOURCE_DIR");
+    if (src != NULL) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/docs/configuration.md", src);
+        FILE *fp = fopen(path, "r");
+        assert_non_null(fp);
+        struct buf doc;
+        buf_init(&doc, 0);
+        char chunk[4096];
+        size_t n;
+        while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+            buf_append(&doc, chunk, n);
+        fclose(fp);
+        if (strstr(doc.data, out.data) == NULL)
+            fail_msg("docs/configuration.md is out of date with config_write_reference()");
+        buf_release(&doc);
+    }
+    buf_release(&out);
+}
+
+/* test_example_file - docs/smtpwarden.example.yaml loads and mentions every key */
+static void
+test_example_file(void **state)
+{
+    const char *src = getenv("SW_SOURCE_DIR");
+    char path[512];
+    struct config_diag d;
+
+    if (src == NULL)
+        skip();
+    snprintf(path, sizeof path, "%s/docs/smtpwarden.example.yaml", src);
+    config_diag_init(&d);
+    struct sw_config *c = config_load_file(path, &d);
+    if (c == NULL || d.errors != 0)
+        fail_msg("%s", d.text.data);
+    config_free(c);
+
+    FILE *fp = fopen(path, "r");
+    struct buf text;
+    char chunk[4096], key[80];
+    size_t n;
+    buf_init(&text, 0);
+    while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+        buf_append(&text, chunk, n);
+    fclose(fp);
+    for (size_t i = 0; i < config_table_len; i++) {
+        const char *last = strrchr(config_table[i].path, '.');
+        snprintf(key, sizeof key, "%s:", last ? last + 1 : config_table[i].path);
+        if (strstr(text.data, key) == NULL)
+            fail_msg("the example does not show %s", config_table[i].path);
+    }
+    buf_release(&text);
+    config_diag_release(&d);
+}
+
+/* test_many_errors - a file of nothing but errors is cut short, counted in full */
+static void
+test_many_errors(void **state)
+{
+    struct buf y;
+    struct config_diag d;
+
+    buf_init(&y, 0);
+    buf_append_str(&y, "gateway:\n");
+    for (int i = 0; i < 500; i++)
+        buf_printf(&y, "  bogus%d: 1\n", i);
+    config_diag_init(&d);
+    struct sw_config *c = config_load_string(y.data, y.len, "t.yaml", &d);
+    assert_null(c);
+    assert_true(d.errors >= 500);
+    assert_non_null(strstr(d.text.data, "too many messages"));
+    assert_true(d.text.len < 64 * 1024);
+    config_diag_release(&d);
+    buf_release(&y);
+    /* and no diag at all is allowed */
+    assert_null(config_load_string("x: 1", 4, "t.yaml", NULL));
+}
+
+/* test_aliases - anchors and aliases work; a self-referencing alias cannot loop the walk */
+static void
+test_aliases(void **state)
+{
+    struct config_diag d;
+    struct sw_config *c = load(BASE "  limits: &l { max_errors: 3 }\n"
+                                    "  tls: &t { self_signed: false, tls: *t }\n",
+                               &d);
+
+    assert_null(c);
+    assert_non_null(strstr(d.text.data, "unknown key 'gateway.tls.tls'"));
+    config_diag_release(&d);
+    c = load("gateway: &g\n  listen: [{ address: 127.0.0.1:25 }]\n  next_hop: 127.0.0.1:26\n"
+             "  relay_networks: &n [10.0.0.0/8]\n",
+             &d);
+    assert_non_null(c);
+    config_free(c);
+    config_diag_release(&d);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_start_shape),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_embedded_default),
+        cmocka_unit_test(test_next_hop_map),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_warnings),
+        cmocka_unit_test(test_sizes),
+        cmocka_unit_test(test_durations),
+        cmocka_unit_test(test_format),
+        cmocka_unit_test(test_hostport),
+        cmocka_unit_test(test_relative_paths),
+        cmocka_unit_test(test_reference),
+        cmocka_unit_test(test_example_file),
+        cmocka_unit_test(test_many_errors),
+        cmocka_unit_test(test_aliases),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
