@@ -48,9 +48,10 @@ smtp_data_emit(struct smtp_server *s, const char *p, size_t n)
 static void
 smtp_data_flush(struct smtp_server *s, struct smtp_data_run *run, size_t end)
 {
-    if (end > run->span)
+    if (end > run->span) {
         smtp_data_emit(s, run->data + run->span, end - run->span);
-    run->span = end;
+        run->span = end;
+    }
 }
 
 /* smtp_data_bare - a bare CR or LF: refused, or (NORMALISE) accepted as a line end */
@@ -214,14 +215,12 @@ smtp_data_step(struct smtp_server *s, struct smtp_data_run *run, size_t i)
             smtp_data_new_line(d, true);
             return 0;
         }
-        smtp_data_bare(s);
-        if (d->cr_held) {
-            smtp_data_emit(s, "\r\n", 2);
-        } else {
-            smtp_data_flush(s, run, i); /* includes the CR */
-            smtp_data_emit(s, "\n", 1);
-        }
+        if (!d->cr_held)
+            smtp_data_flush(s, run, i - 1); /* the line up to its CR */
+        run->span = i;
         d->cr_held = false;
+        smtp_data_bare(s);
+        smtp_data_emit(s, "\r\n", 2);
         smtp_data_new_line(d, false);
         return -1;
     }
