@@ -8,8 +8,12 @@
  * are warnings.
  *
  * config_load_file()/config_load_string() return NULL when there were errors; the diagnostics
- * are in *diag either way (free with config_diag_release()). Free a config with config_free().
- * Paths in the file (certificate, users_file, ...) are resolved relative to the file's folder.
+ * are appended to *diag either way (initialise it with config_diag_init(), free it with
+ * config_diag_release(); diag may be NULL). Warnings do not stop a load. Free a config with
+ * config_free(). Paths in the file (certificate, users_file, ...) are resolved relative to the
+ * file's folder (made absolute by config_load_file); config_load_string() uses the folder in
+ * `name`, and a name of NULL or "<...>" (the embedded default) keeps them relative to the
+ * working folder.
  * Thread-safe: no shared state.
  */
 #ifndef SW_CONFIG_CONFIG_H

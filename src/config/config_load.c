@@ -471,8 +471,10 @@ struct sw_config *
 config_load_string(const char *yaml, size_t len, const char *name, struct config_diag *diag)
 {
     struct config_diag local;
-    char *dir = folder_of(name);
 
+    if (name == NULL)
+        name = "<embedded>";
+    char *dir = folder_of(name);
     if (diag == NULL)
         config_diag_init(&local);
     struct sw_config *cfg = load_common(yaml, len, name, dir, diag ? diag : &local);

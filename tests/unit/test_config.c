@@ -154,6 +154,12 @@ test_embedded_default(void **state)
     assert_string_equal(c->events.file, "-");
     assert_string_equal(c->path, "<embedded>");
     config_free(c);
+    /* check-config passes no name for it */
+    c = config_load_string(y, strlen(y), NULL, &d);
+    assert_non_null(c);
+    assert_string_equal(c->path, "<embedded>");
+    assert_string_equal(c->gateway.tls.certificate, "smtpwarden-state/cert.pem");
+    config_free(c);
     config_diag_release(&d);
 }
 
