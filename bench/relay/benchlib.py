@@ -9,6 +9,7 @@ Subcommands (each prints one JSON object on stdout unless noted):
   latency ...                     sequential per-message latency, direct vs through a relay
   idle ...                        RSS cost of idle connections to a server
   pids ROOTPID                    ROOTPID and all its descendants, one per line
+  best OUT RUN...                 keep the run with the best end-to-end rate
   table RESULTS_DIR               print the summary table with PASS/MISS per target
 
 Every loop here is bounded in count and in time.
@@ -117,7 +118,7 @@ def cmd_load(a):
         t_done = None
         rc = None
         timed_out = False
-        # Poll every 2 ms: the source's exit and the sink's count.
+        # Poll the source's exit and the sink's count every poll_ms.
         while True:
             now = time.monotonic()
             if t_exit is None:
@@ -134,7 +135,7 @@ def cmd_load(a):
             if now > deadline:
                 timed_out = True
                 break
-            time.sleep(0.002)
+            time.sleep(a.poll_ms / 1000.0)
         if t_exit is None:
             proc.kill()
             proc.wait()
@@ -348,6 +349,30 @@ def cmd_idle(a):
     return 0
 
 
+def cmd_best(a):
+    """Copy the run with the highest end-to-end rate (complete runs first) to OUT."""
+    runs = []
+    for path in a.runs:
+        try:
+            with open(path) as f:
+                runs.append(json.loads(f.read()))
+        except (OSError, ValueError):
+            pass
+    if not runs:
+        return 1
+
+    def key(r):
+        complete = r.get("counted") == r.get("messages") and not r.get("timed_out")
+        return (complete, r.get("e2e_msgs") or 0)
+
+    best = dict(max(runs, key=key))
+    best["runs"] = len(runs)
+    best["all_e2e_msgs"] = [r.get("e2e_msgs") for r in runs]
+    with open(a.out, "w") as f:
+        f.write(json.dumps(best) + "\n")
+    return 0
+
+
 # --------------------------------------------------------------------------- table
 
 def load_json(d, name):
@@ -468,6 +493,7 @@ def main():
     s.add_argument("--drain-timeout", type=float, default=120,
                    help="seconds to wait for the sink after smtp-source exited")
     s.add_argument("--smtp-source", default="/usr/sbin/smtp-source")
+    s.add_argument("--poll-ms", type=float, default=5)
     s.add_argument("--stderr-file")
     s.add_argument("--json")
 
@@ -490,6 +516,10 @@ def main():
     s.add_argument("--settle", type=float, default=1.0)
     s.add_argument("--json")
 
+    s = sub.add_parser("best")
+    s.add_argument("out")
+    s.add_argument("runs", nargs="+")
+
     s = sub.add_parser("table")
     s.add_argument("dir")
 
@@ -507,7 +537,7 @@ def main():
         for pid in descendants(a.pid):
             print(pid)
         return 0
-    return {"load": cmd_load, "latency": cmd_latency, "idle": cmd_idle,
+    return {"load": cmd_load, "best": cmd_best, "latency": cmd_latency, "idle": cmd_idle,
             "table": cmd_table}[a.cmd](a)
 
 
