@@ -67,9 +67,10 @@ mkdir -p "$RESULTS"
 PIDS=()            # servers started here, stopped by PID on exit
 PF_CONF=""         # Postfix instance's config_directory, once started
 
-stop_pid() {       # stop_pid PID: TERM, wait up to 5 s, then KILL
-    local pid="$1" i
+stop_pid() {       # stop_pid PID: TERM, wait up to 5 s, KILL; then KILL leftover descendants
+    local pid="$1" i kids
     kill -0 "$pid" 2>/dev/null || return 0
+    kids="$("$PY" "$LIB" pids "$pid" | tail -n +2)"   # workers forked by the server
     kill -TERM "$pid" 2>/dev/null
     for i in $(seq 50); do
         kill -0 "$pid" 2>/dev/null || break
@@ -77,6 +78,9 @@ stop_pid() {       # stop_pid PID: TERM, wait up to 5 s, then KILL
     done
     kill -KILL "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
+    for i in $kids; do
+        kill -0 "$i" 2>/dev/null && sleep 0.5 && kill -KILL "$i" 2>/dev/null
+    done
     return 0
 }
 
