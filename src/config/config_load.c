@@ -249,7 +249,7 @@ load_value(struct loader *ld, const struct cfg_setting *row, yaml_node_t *n, voi
 static void
 load_section(struct loader *ld, const char *path, yaml_node_t *n, void *base)
 {
-    char sub[CFG_PATH_MAX];
+    char sub[CFG_PATH_MAX + sizeof ".address"];
     const struct cfg_setting *shorthand;
 
     if (n->type == YAML_MAPPING_NODE) {
