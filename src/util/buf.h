@@ -31,7 +31,7 @@ struct buf *buf_free(struct buf *b);
 int buf_append(struct buf *b, const void *data, size_t len);
 int buf_append_str(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* buf_consume - drop the first n bytes (n <= len) */
 void buf_consume(struct buf *b, size_t n);
 void buf_reset(struct buf *b);

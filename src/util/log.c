@@ -15,7 +15,7 @@ log_set_level(enum log_level level)
 }
 
 /* log_vwrite - format one line and write it with a single write(2) */
-static void
+__attribute__((format(printf, 2, 0))) static void
 log_vwrite(enum log_level level, const char *fmt, va_list ap)
 {
     static const char *const names[] = {"debug", "info", "warning", "error"};
