@@ -104,6 +104,8 @@ struct gw_session {
     unsigned nviolations;
     bool closing; /* flushing the last reply, then free */
     struct event *greet_timer;
+    struct event *close_timer; /* waits for the last bytes of a closing TLS session */
+    unsigned close_polls;
 };
 
 /* gw_worker.c */

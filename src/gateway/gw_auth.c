@@ -41,7 +41,7 @@ users_add_line(struct gw_users *u, char *line)
     *colon = '\0';
     end = colon + 1 + strcspn(colon + 1, ": \t"); /* tolerate passwd-style extra fields */
     *end = '\0';
-    if (u->n >= USERS_MAX)
+    if (end == colon + 1 || u->n >= USERS_MAX) /* "alice: $y$..." cuts to an empty hash */
         return -1;
     u->items = xrealloc(u->items, (u->n + 1) * sizeof *u->items);
     u->items[u->n].name = xstrdup(line);

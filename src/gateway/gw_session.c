@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+
 #include "policy/relay.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -26,6 +28,7 @@ static void session_read_cb(struct bufferevent *bev, void *arg);
 static void session_write_cb(struct bufferevent *bev, void *arg);
 static void session_event_cb(struct bufferevent *bev, short what, void *arg);
 static void session_free(struct gw_session *s);
+static void session_maybe_free(struct gw_session *s);
 
 static const struct smtp_reply reply_shutdown = {421, "4.3.2", "Service shutting down"};
 
@@ -407,12 +410,50 @@ gw_session_upstream_failed(struct gw_session *s, const char *why)
     }
 }
 
+/* session_unsent - bytes not yet handed to the kernel (a TLS filter has two buffers) */
+static size_t
+session_unsent(struct gw_session *s)
+{
+    struct bufferevent *under;
+    size_t n;
+
+    if (s->bev == NULL)
+        return 0;
+    n = evbuffer_get_length(bufferevent_get_output(s->bev));
+    under = bufferevent_get_underlying(s->bev);
+    if (under != NULL)
+        n += evbuffer_get_length(bufferevent_get_output(under));
+    return n;
+}
+
+static void
+close_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct gw_session *s = arg;
+    (void)fd;
+    (void)what;
+    if (++s->close_polls > 250) /* five seconds for a client that does not read */
+        session_free(s);
+    else
+        session_maybe_free(s);
+}
+
 /* session_maybe_free - free a closing session once its last reply has left */
 static void
 session_maybe_free(struct gw_session *s)
 {
-    if (s->closing && (s->bev == NULL || evbuffer_get_length(bufferevent_get_output(s->bev)) == 0))
+    static const struct timeval tick = {.tv_sec = 0, .tv_usec = 20000};
+
+    if (!s->closing)
+        return;
+    if (session_unsent(s) == 0) {
         session_free(s);
+        return;
+    }
+    /* a TLS filter's lower buffer drains without calling us back: look again shortly */
+    if (s->close_timer == NULL)
+        s->close_timer = evtimer_new(s->w->base, close_timer_cb, s);
+    evtimer_add(s->close_timer, &tick);
 }
 
 static void
@@ -421,13 +462,14 @@ session_read_cb(struct bufferevent *bev, void *arg)
     struct gw_session *s = arg;
     struct evbuffer *in = bufferevent_get_input(bev);
 
+    /* bytes leave the buffer before they are parsed: after STARTTLS the same buffer feeds
+     * the TLS layer, which must not see the plaintext command */
     while (!s->closing && evbuffer_get_length(in) > 0) {
-        struct evbuffer_iovec v;
-        if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+        char chunk[16384];
+        int n = evbuffer_remove(in, chunk, sizeof chunk);
+        if (n <= 0)
             break;
-        size_t n = v.iov_len;
-        smtp_server_feed(s->smtp, v.iov_base, n);
-        evbuffer_drain(in, n);
+        smtp_server_feed(s->smtp, chunk, (size_t)n);
         if (s->bev != bev) /* STARTTLS replaced the bufferevent */
             break;
     }
@@ -473,6 +515,12 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
             smtp_server_shutdown(s->smtp, &r);
         }
     } else if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+        unsigned long e = bufferevent_get_openssl_error(s->bev);
+        if (e != 0) {
+            char text[256];
+            ERR_error_string_n(e, text, sizeof text);
+            log_info("%s: TLS error from %s: %s", s->facts.conn_id, s->facts.client_addr, text);
+        }
         if (s->close_reason == NULL)
             s->close_reason = s->facts.tls.active || s->listen->tls != CFG_TLS_IMPLICIT
                                   ? "client_closed"
@@ -518,6 +566,8 @@ session_free(struct gw_session *s)
     gw_upstream_free(s->up);
     if (s->greet_timer != NULL)
         event_free(s->greet_timer);
+    if (s->close_timer != NULL)
+        event_free(s->close_timer);
     if (s->bev != NULL)
         bufferevent_free(s->bev);
     smtp_server_free(s->smtp);

@@ -212,13 +212,13 @@ up_read_cb(struct bufferevent *bev, void *arg)
 
     u->in_cb++;
     while (evbuffer_get_length(in) > 0 && u->state != GW_UP_BROKEN && !u->dead) {
-        struct evbuffer_iovec v;
-        if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+        char chunk[16384]; /* removed before parsing: after STARTTLS the buffer feeds TLS */
+        int n = evbuffer_remove(in, chunk, sizeof chunk);
+        if (n <= 0)
             break;
-        size_t n = v.iov_len;
-        smtp_client_feed(u->client, v.iov_base, n);
-        if (!u->dead)
-            evbuffer_drain(in, n);
+        smtp_client_feed(u->client, chunk, (size_t)n);
+        if (u->bev != bev)
+            break;
     }
     if (--u->in_cb == 0 && u->dead)
         up_release(u);
