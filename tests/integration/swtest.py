@@ -174,15 +174,12 @@ class RawSMTP:
                  server_hostname="localhost", read_greeting=True):
         self.timeout = timeout
         self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.local_port = self.sock.getsockname()[1]
         if tls_context is not None:
             self.sock = tls_context.wrap_socket(self.sock, server_hostname=server_hostname)
         self.buf = b""
         self.eof = False
         self.greeting = self.reply() if read_greeting else None
-
-    @property
-    def local_port(self):
-        return self.sock.getsockname()[1]
 
     def send(self, data):
         if isinstance(data, str):
@@ -416,8 +413,27 @@ class PostfixSink:
                 return False
         wait_until(ok, 10, what="smtp-sink to listen")
 
+    def _open_files(self):
+        """Paths smtp-sink has open: transactions in progress (it creates the dump file at
+        RCPT and deletes it at RSET or disconnect, so an open file is no delivery)."""
+        out = set()
+        fd_dir = f"/proc/{self.proc.pid}/fd"
+        try:
+            fds = os.listdir(fd_dir)
+        except OSError:
+            return out
+        for fd in fds:
+            try:
+                out.add(os.path.realpath(os.readlink(os.path.join(fd_dir, fd))))
+            except OSError:
+                pass
+        return out
+
     def files(self):
-        return sorted(p for p in self.dump.iterdir() if p.is_file())
+        """Dump files of delivered messages (complete and closed)."""
+        busy = self._open_files()
+        return sorted(p for p in self.dump.iterdir()
+                      if p.is_file() and os.path.realpath(p) not in busy)
 
     def messages(self):
         return [parse_sink_dump(p) for p in self.files()]
@@ -444,7 +460,8 @@ class PostfixSink:
         self.log.close()
 
     def cleanup(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if not os.environ.get("SW_KEEP_SINK"):  # keep dumps for debugging
+            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class AioNextHop:

@@ -115,7 +115,7 @@ def test_relay_with_swaks(gateway, sink):
                        capture_output=True, timeout=60)
     out = r.stdout.decode(errors="replace")
     assert r.returncode == 0, out + r.stderr.decode(errors="replace")
-    assert re.search(r"<~\s+250", out), out
+    assert re.search(r"-> \.\r?\n<[-~] +250 ", out), out
     [m] = sink.wait_msgid(msgid)
     assert m.mail_from == "a@example.com"
     assert m.rcpts == ["b@example.net"]
