@@ -44,6 +44,8 @@ struct gw_worker {
     size_t nlisteners;
     struct gw_session *sessions;
     unsigned nsessions;
+    struct gw_upstream *pool; /* idle next-hop connections, ready for a new transaction */
+    unsigned npool;
     uint64_t conn_seq;
     bool draining;
     struct event *sig_term, *sig_int, *drain_timer;
@@ -61,7 +63,11 @@ enum gw_up_state {
 };
 
 struct gw_upstream {
-    struct gw_session *owner;
+    struct gw_worker *w;
+    struct gw_session *owner;      /* NULL while parked in the worker's pool */
+    struct gw_upstream *pool_next; /* the worker's idle pool */
+    struct gw_upstream *pool_prev;
+    bool pooled;
     struct bufferevent *bev;
     struct smtp_client *client;
     enum gw_up_state state;
@@ -126,8 +132,13 @@ void gw_session_upstream_reply(struct gw_session *s, enum smtp_client_cmd cmd,
 void gw_session_upstream_failed(struct gw_session *s, const char *why);
 
 /* gw_upstream.c */
+/* gw_upstream_open - an idle pooled connection if there is one (already READY), else a new one */
 struct gw_upstream *gw_upstream_open(struct gw_session *s);
 struct gw_upstream *gw_upstream_free(struct gw_upstream *u);
+/* gw_upstream_release - the session is done with it: park it in the pool when clean, else free */
+struct gw_upstream *gw_upstream_release(struct gw_upstream *u);
+/* gw_upstream_pool_clear - close every pooled connection (drain) */
+void gw_upstream_pool_clear(struct gw_worker *w);
 void gw_upstream_mail(struct gw_upstream *u, const char *from, const char *params);
 void gw_upstream_rcpt(struct gw_upstream *u, const char *to);
 /* gw_upstream_send_message - DATA, then the spool's content, then "." */

@@ -185,7 +185,8 @@ session_start_upstream_mail(struct gw_session *s)
         s->up = gw_upstream_open(s);
         if (s->up->state == GW_UP_BROKEN)
             gw_session_upstream_failed(s, "cannot connect");
-        return; /* gw_session_upstream_ready() continues */
+        if (s->up->state != GW_UP_READY)
+            return; /* gw_session_upstream_ready() continues */
     }
     if (s->up->state == GW_UP_READY)
         gw_session_upstream_ready(s);
@@ -563,7 +564,7 @@ session_free(struct gw_session *s)
         s->next->prev = s->prev;
     w->nsessions--;
 
-    gw_upstream_free(s->up);
+    gw_upstream_release(s->up);
     if (s->greet_timer != NULL)
         event_free(s->greet_timer);
     if (s->close_timer != NULL)

@@ -16,6 +16,8 @@
 #include "util/mem.h"
 
 #define PUMP_HIGH_WATER (256 * 1024)
+#define POOL_MAX 64          /* idle next-hop connections kept per worker */
+#define POOL_IDLE_SECONDS 10 /* well under the usual server idle timeouts (Postfix: 300 s) */
 #define PUMP_CHUNK (64 * 1024)
 
 static void up_read_cb(struct bufferevent *bev, void *arg);
@@ -31,10 +33,32 @@ up_send(void *ctx, const char *data, size_t len)
         bufferevent_write(u->bev, data, len);
 }
 
+/* pool_unlink - take a connection out of its worker's idle pool */
+static void
+pool_unlink(struct gw_upstream *u)
+{
+    if (!u->pooled)
+        return;
+    if (u->pool_prev != NULL)
+        u->pool_prev->pool_next = u->pool_next;
+    else
+        u->w->pool = u->pool_next;
+    if (u->pool_next != NULL)
+        u->pool_next->pool_prev = u->pool_prev;
+    u->pool_next = u->pool_prev = NULL;
+    u->pooled = false;
+    u->w->npool--;
+}
+
 /* up_fail - the leg is unusable: tell the session once */
 static void
 up_fail(struct gw_upstream *u, const char *why)
 {
+    if (u->pooled) { /* closed or timed out while idle: just drop it */
+        pool_unlink(u);
+        gw_upstream_free(u);
+        return;
+    }
     if (u->state == GW_UP_BROKEN)
         return;
     log_info("next hop: %s", why);
@@ -64,7 +88,7 @@ set_reply_timeout(struct gw_upstream *u, unsigned seconds)
 static void
 up_start_tls(struct gw_upstream *u)
 {
-    struct gw_worker *w = u->owner->w;
+    struct gw_worker *w = u->w;
     SSL *ssl = SSL_new(w->client_ctx);
     struct bufferevent *tls;
 
@@ -94,7 +118,7 @@ up_start_tls(struct gw_upstream *u)
 static void
 up_after_ehlo(struct gw_upstream *u, const struct smtp_reply *r)
 {
-    const struct cfg_gateway *g = &u->owner->w->cfg->gateway;
+    const struct cfg_gateway *g = &u->w->cfg->gateway;
 
     if (!smtp_reply_is_positive(r)) {
         up_fail(u, "next hop refused EHLO");
@@ -262,16 +286,17 @@ up_event(struct gw_upstream *u, short what)
             int one = 1;
             setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
             u->state = GW_UP_GREETING;
-            set_reply_timeout(u, u->owner->w->cfg->gateway.next_hop.timeout);
+            set_reply_timeout(u, u->w->cfg->gateway.next_hop.timeout);
         } else if (u->state == GW_UP_HANDSHAKE) {
             smtp_client_tls_started(u->client);
             u->state = GW_UP_EHLO_TLS;
-            smtp_client_ehlo(u->client, u->owner->w->cfg->gateway.hostname, NULL);
+            smtp_client_ehlo(u->client, u->w->cfg->gateway.hostname, NULL);
         }
         return;
     }
     if (what & BEV_EVENT_TIMEOUT) {
-        if (smtp_client_pending(u->client) == 0 && u->state == GW_UP_READY && !u->sending) {
+        if (!u->pooled && smtp_client_pending(u->client) == 0 && u->state == GW_UP_READY &&
+            !u->sending) {
             bufferevent_enable(u->bev, EV_READ | EV_WRITE); /* idle between transactions */
             return;
         }
@@ -285,6 +310,21 @@ up_event(struct gw_upstream *u, short what)
     }
 }
 
+/* pool_take - an idle connection for this session, or NULL */
+static struct gw_upstream *
+pool_take(struct gw_session *s)
+{
+    struct gw_upstream *u = s->w->pool;
+
+    if (u == NULL)
+        return NULL;
+    pool_unlink(u);
+    u->owner = s;
+    set_reply_timeout(u, s->w->cfg->gateway.next_hop.timeout);
+    bufferevent_enable(u->bev, EV_READ | EV_WRITE);
+    return u;
+}
+
 struct gw_upstream *
 gw_upstream_open(struct gw_session *s)
 {
@@ -292,12 +332,16 @@ gw_upstream_open(struct gw_session *s)
         .send = up_send, .reply = up_reply, .error = up_error};
     struct gw_worker *w = s->w;
     const struct cfg_gateway *g = &w->cfg->gateway;
-    struct gw_upstream *u = xcalloc(1, sizeof *u);
+    struct gw_upstream *u = pool_take(s);
     struct sockaddr_storage ss;
     int sslen = sizeof ss;
     char spec[300];
     struct timeval tv = {.tv_sec = g->next_hop.connect_timeout ? g->next_hop.connect_timeout : 30};
 
+    if (u != NULL)
+        return u;
+    u = xcalloc(1, sizeof *u);
+    u->w = w;
     u->owner = s;
     u->state = GW_UP_CONNECTING;
     u->client = smtp_client_new(&hooks, u);
@@ -318,10 +362,45 @@ gw_upstream_open(struct gw_session *s)
 }
 
 struct gw_upstream *
+gw_upstream_release(struct gw_upstream *u)
+{
+    struct gw_worker *w;
+    struct timeval idle = {.tv_sec = POOL_IDLE_SECONDS};
+
+    if (u == NULL)
+        return NULL;
+    w = u->w;
+    if (u->state != GW_UP_READY || u->in_txn || u->sending || u->dead || w->draining ||
+        smtp_client_pending(u->client) != 0 || w->npool >= POOL_MAX)
+        return gw_upstream_free(u);
+    u->owner = NULL;
+    u->pooled = true;
+    u->pool_prev = NULL;
+    u->pool_next = w->pool;
+    if (w->pool != NULL)
+        w->pool->pool_prev = u;
+    w->pool = u;
+    w->npool++;
+    bufferevent_set_timeouts(u->bev, &idle, &idle);
+    return NULL;
+}
+
+void
+gw_upstream_pool_clear(struct gw_worker *w)
+{
+    while (w->pool != NULL) {
+        struct gw_upstream *u = w->pool;
+        pool_unlink(u);
+        gw_upstream_free(u);
+    }
+}
+
+struct gw_upstream *
 gw_upstream_free(struct gw_upstream *u)
 {
     if (u == NULL)
         return NULL;
+    pool_unlink(u);
     /* closing without QUIT is deliberate: a next hop discards an unfinished transaction */
     u->owner = NULL;
     if (u->bev != NULL)

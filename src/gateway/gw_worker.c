@@ -77,6 +77,7 @@ worker_drain(struct gw_worker *w)
             w->listeners[i].lev = NULL;
         }
     }
+    gw_upstream_pool_clear(w);
     log_info("draining %u session(s)", w->nsessions);
     for (s = w->sessions; s != NULL; s = next) {
         next = s->next;
@@ -150,6 +151,7 @@ out:
 static void
 worker_release(struct gw_worker *w)
 {
+    gw_upstream_pool_clear(w);
     for (size_t i = 0; i < w->nlisteners; i++)
         if (w->listeners[i].lev != NULL)
             evconnlistener_free(w->listeners[i].lev);
