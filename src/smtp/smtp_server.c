@@ -418,7 +418,9 @@ smtp_server_decide(struct smtp_server *s, const struct smtp_reply *reply)
 {
     enum smtp_pending what = s->pending;
 
-    if (what == SMTP_PEND_NONE || s->state == SMTP_STATE_CLOSED) {
+    if (s->state == SMTP_STATE_CLOSED)
+        return; /* the session ended while the owner was deciding */
+    if (what == SMTP_PEND_NONE) {
         log_warn("smtp server: decision without a pending question ignored");
         return;
     }

@@ -24,8 +24,15 @@
  *     when announced with MAIL SIZE=): 552 5.3.4; recipients over max_recipients: 452 4.5.3;
  *     more than max_errors errors: 421 4.7.0 and close.
  *
- * DATA content reaches hooks->data dot-unstuffed, with CRLF line ends, in spans of any size;
- * the terminating "." line is not included.
+ * DATA content reaches hooks->content dot-unstuffed, with CRLF line ends, in spans of any size;
+ * the terminating "." line is not included. With NORMALISE, a "." line not framed by real CRLFs
+ * is delivered as the content line "." (the client leg re-stuffs it). After hooks->data_failed
+ * the transaction is over (hooks->reset is not called as well).
+ *
+ * Errors counted toward max_errors (0 = no limit): unknown or unimplemented commands, syntax
+ * and sequence errors (500/501/502/503/504/555), and refused or cancelled AUTH attempts.
+ * AUTH is offered only when cfg.auth is set *and* hooks->auth is not NULL (no hook never means
+ * "accept any password"). smtp_server_feed() must not be called from inside a hook.
  *
  * Memory: the server owns its buffers; strings passed to hooks are valid during the call only
  * (copy what you keep), except those in smtp_server_session(), valid until the next state change.
