@@ -142,30 +142,39 @@ smtp_client_is_ender(enum smtp_client_cmd cmd)
     return cmd != SMTP_CLIENT_MAIL && cmd != SMTP_CLIENT_RCPT && cmd != SMTP_CLIENT_RSET;
 }
 
-/* smtp_client_stuff - write content dot-stuffed with CRLF line ends */
+/* smtp_client_stuff - write content dot-stuffed with CRLF line ends, a line at a time */
 static void
 smtp_client_stuff(struct smtp_client *c, const char *p, size_t len)
 {
+    size_t i = 0;
+
     buf_reset(&c->out);
-    for (size_t i = 0; i < len; i++) {
-        char ch = p[i];
+    while (i < len) {
         if (c->cr) {
             c->cr = false;
             buf_append(&c->out, "\r\n", 2);
             c->bol = true;
-            if (ch == '\n')
+            if (p[i] == '\n') {
+                i++;
                 continue;
+            }
         }
-        if (ch == '\r') {
+        if (p[i] == '\r') {
             c->cr = true;
-        } else if (ch == '\n') {
+            i++;
+        } else if (p[i] == '\n') {
             buf_append(&c->out, "\r\n", 2);
             c->bol = true;
+            i++;
         } else {
-            if (c->bol && ch == '.')
+            size_t j = i;
+            while (j < len && p[j] != '\r' && p[j] != '\n')
+                j++;
+            if (c->bol && p[i] == '.')
                 buf_append(&c->out, ".", 1);
-            buf_append(&c->out, &ch, 1);
+            buf_append(&c->out, p + i, j - i);
             c->bol = false;
+            i = j;
         }
     }
     if (c->out.len > 0)
