@@ -20,6 +20,7 @@
 #include "events/events.h"
 #include "gateway/gw_auth.h"
 #include "policy/facts.h"
+#include "policy/policy.h"
 #include "smtp/smtp_client.h"
 #include "smtp/smtp_server.h"
 #include "util/spool.h"
@@ -40,6 +41,7 @@ struct gw_worker {
     struct gw_users *users; /* NULL when AUTH is not configured */
     struct gw_auth_limiter *limiter;
     struct event_sink *events;
+    struct policy *policy;
     struct gw_listener *listeners;
     size_t nlisteners;
     struct gw_session *sessions;
@@ -98,6 +100,9 @@ struct gw_session {
     unsigned ntxn;
     struct spool *spool;
     bool spool_failed;
+    struct buf headers;   /* the header section, for the end-of-headers decision */
+    int header_state;     /* progress through CRLF CRLF; 4 = headers done */
+    struct verdict early; /* a decision taken at end of headers, answered at end of data */
     struct gw_upstream *up;
     enum gw_wait wait;
     char pending_addr[SMTP_PATH_MAX + 1]; /* the MAIL/RCPT address being mirrored */

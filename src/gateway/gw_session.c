@@ -18,7 +18,6 @@
 
 #include <openssl/err.h>
 
-#include "policy/relay.h"
 #include "util/log.h"
 #include "util/mem.h"
 
@@ -121,9 +120,12 @@ static void
 hook_helo(void *ctx, const char *name, bool esmtp)
 {
     struct gw_session *s = ctx;
+    struct verdict v;
     (void)esmtp;
+
     snprintf(s->facts.helo, sizeof s->facts.helo, "%s", name);
-    smtp_server_decide(s->smtp, NULL);
+    policy_helo(s->w->policy, &s->facts, &v);
+    smtp_server_decide(s->smtp, v.action == VERDICT_CONTINUE ? NULL : &v.reply);
 }
 
 /* hook_auth - check the credentials against the users file, with the failure limiter */
@@ -143,6 +145,13 @@ hook_auth(void *ctx, const struct smtp_auth_request *req)
                gw_users_verify(s->w->users, req->user, req->password)) {
         snprintf(s->facts.auth_user, sizeof s->facts.auth_user, "%s", req->user);
         snprintf(s->facts.auth_mech, sizeof s->facts.auth_mech, "%s", req->mech);
+        struct verdict v;
+        policy_auth(s->w->policy, &s->facts, &v);
+        if (v.action != VERDICT_CONTINUE) {
+            s->facts.auth_user[0] = s->facts.auth_mech[0] = '\0';
+            smtp_server_decide(s->smtp, &v.reply);
+            return;
+        }
         smtp_server_decide(s->smtp, NULL);
         return;
     } else {
@@ -197,7 +206,6 @@ static void
 hook_mail(void *ctx, const struct smtp_path *from)
 {
     struct gw_session *s = ctx;
-    struct relay_policy rp = {.networks = &s->w->cfg->gateway.relay_networks};
     struct verdict v = {0};
 
     txn_facts_init(&s->txn, ++s->ntxn);
@@ -210,9 +218,10 @@ hook_mail(void *ctx, const struct smtp_path *from)
         smtp_server_decide(s->smtp, &v.reply);
         return;
     }
-    if (!relay_policy_check(&rp, &s->facts, &v)) {
-        log_info("%s: relay denied for %s (MAIL FROM:<%s>)", s->facts.conn_id, s->facts.client_addr,
-                 from->addr);
+    policy_mail(s->w->policy, &s->facts, &s->txn, &v);
+    if (v.action != VERDICT_CONTINUE) {
+        log_info("%s: MAIL FROM:<%s> from %s refused: %s", s->facts.conn_id, from->addr,
+                 s->facts.client_addr, v.reason ? v.reason : "policy");
         session_txn_end(s, &v, NULL);
         smtp_server_decide(s->smtp, &v.reply);
         return;
@@ -227,7 +236,15 @@ hook_rcpt(void *ctx, const struct smtp_path *to)
 {
     struct gw_session *s = ctx;
 
+    struct verdict v;
+
     snprintf(s->pending_addr, sizeof s->pending_addr, "%s", to->addr);
+    policy_rcpt(s->w->policy, &s->facts, &s->txn, to->addr, &v);
+    if (v.action != VERDICT_CONTINUE) {
+        txn_facts_add_refusal(&s->txn, to->addr, &v.reply);
+        smtp_server_decide(s->smtp, &v.reply);
+        return;
+    }
     if (s->up == NULL || s->up->state != GW_UP_READY) {
         struct smtp_reply r;
         smtp_reply_set(&r, 451, "4.4.1", "Next hop unavailable");
@@ -252,13 +269,51 @@ hook_data(void *ctx)
     }
     spool_reset(s->spool);
     s->spool_failed = false;
+    buf_reset(&s->headers);
+    s->header_state = 2; /* as if after a CRLF: a message may start with its blank line */
+    memset(&s->early, 0, sizeof s->early);
     smtp_server_decide(s->smtp, NULL);
+}
+
+/* header_end - bytes of data up to and including the CRLF CRLF that ends the header
+ * section, or len when it does not end in this span; updates *state (4 = found) */
+static size_t
+header_end(int *state, const char *data, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        char ch = data[i];
+        if (ch == '\r')
+            *state = (*state == 2) ? 3 : 1;
+        else if (ch == '\n' && (*state == 1 || *state == 3))
+            *state = *state + 1;
+        else
+            *state = 0;
+        if (*state == 4)
+            return i + 1;
+    }
+    return len;
+}
+
+/* session_headers - collect the header section; at its end, the end-of-headers decision */
+static void
+session_headers(struct gw_session *s, const char *data, size_t len)
+{
+    size_t n = header_end(&s->header_state, data, len);
+
+    if (buf_append(&s->headers, data, n) < 0)
+        s->header_state = 4; /* over the cap: decide on what we have */
+    if (s->header_state == 4)
+        policy_headers(s->w->policy, &s->facts, &s->txn, s->headers.data, s->headers.len,
+                       &s->early);
 }
 
 static void
 hook_content(void *ctx, const char *data, size_t len)
 {
     struct gw_session *s = ctx;
+
+    if (s->header_state != 4)
+        session_headers(s, data, len);
     if (!s->spool_failed && spool_write(s->spool, data, len) < 0)
         s->spool_failed = true;
 }
@@ -301,6 +356,14 @@ hook_data_end(void *ctx)
                     "Temporary local problem, try again later");
         goto out_refuse;
     }
+    if (s->header_state != 4) /* a message with no body: all of it was header */
+        policy_headers(s->w->policy, &s->facts, &s->txn, s->headers.data, s->headers.len,
+                       &s->early);
+    v = s->early;
+    if (v.action == VERDICT_CONTINUE)
+        policy_data_end(s->w->policy, &s->facts, &s->txn, &v);
+    if (v.action != VERDICT_CONTINUE && v.action != VERDICT_ACCEPT)
+        goto out_refuse;
     if (s->up == NULL || s->up->state != GW_UP_READY) {
         verdict_set(&v, VERDICT_DEFER, "next_hop_unavailable", 451, "4.4.1",
                     "Next hop unavailable");
@@ -573,6 +636,7 @@ session_free(struct gw_session *s)
         bufferevent_free(s->bev);
     smtp_server_free(s->smtp);
     spool_free(s->spool);
+    buf_release(&s->headers);
     for (unsigned i = 0; i < s->nviolations; i++)
         free(s->violations[i]);
     free(s);
@@ -662,6 +726,7 @@ gw_session_accept(struct gw_worker *w, const struct cfg_listen *l, evutil_socket
     session_server_config(s, &sc);
     s->smtp = smtp_server_new(&sc, &session_hooks, s);
     s->spool = spool_new(g->limits.memory_spool, g->limits.max_message_size + 1024, g->spool_dir);
+    buf_init(&s->headers, 256 * 1024);
     s->next = w->sessions;
     if (w->sessions != NULL)
         w->sessions->prev = s;
@@ -686,6 +751,12 @@ gw_session_accept(struct gw_worker *w, const struct cfg_listen *l, evutil_socket
             smtp_server_greet(s->smtp, &r);
         else
             s->closing = true;
+        return;
+    }
+    policy_connect(w->policy, &s->facts, &s->early);
+    if (s->early.action != VERDICT_CONTINUE) {
+        s->close_reason = "refused";
+        smtp_server_greet(s->smtp, &s->early.reply);
         return;
     }
     if (l->tls == CFG_TLS_IMPLICIT)

@@ -120,6 +120,7 @@ worker_setup(struct gw_worker *w, const int *fds, size_t nfds)
             goto out;
     }
     w->limiter = gw_auth_limiter_new(g->auth.max_failures, g->auth.failure_window);
+    w->policy = policy_new(&(struct policy_config){.relay_networks = &g->relay_networks});
     w->events = event_sink_open(w->cfg->events.file);
     if (w->events == NULL) {
         buf_printf(&err, "events file %s: %s", w->cfg->events.file, strerror(errno));
@@ -164,6 +165,7 @@ worker_release(struct gw_worker *w)
         event_free(w->sig_int);
     event_sink_close(w->events);
     gw_auth_limiter_free(w->limiter);
+    policy_free(w->policy);
     gw_users_free(w->users);
     SSL_CTX_free(w->server_ctx);
     SSL_CTX_free(w->client_ctx);

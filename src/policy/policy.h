@@ -1,0 +1,45 @@
+/*
+ * policy - the engine's decision points, one per SMTP phase: connect, HELO, AUTH, MAIL, RCPT,
+ * end of headers, end of data. Every front-end calls the same functions with the facts it has;
+ * each fills a verdict: VERDICT_CONTINUE (nothing decided, go on) or a decision with the reply
+ * the client should get and a stable reason token.
+ *
+ * Today the decisions are the default-deny relay rule at MAIL (authenticated client or client
+ * network). Identities, sender-domain ownership, content and behaviour plug in here (issues 3,
+ * 4 and 6) without the front-ends changing.
+ *
+ * Pure: no I/O, no globals. A policy is immutable once made and may be shared by threads.
+ * Free with policy_free().
+ */
+#ifndef SW_POLICY_POLICY_H
+#define SW_POLICY_POLICY_H
+
+#include <stddef.h>
+
+#include "policy/facts.h"
+#include "util/cidr.h"
+
+struct policy_config {
+    const struct cidr_list *relay_networks; /* not copied: must outlive the policy */
+};
+
+struct policy;
+
+struct policy *policy_new(const struct policy_config *cfg);
+struct policy *policy_free(struct policy *p);
+
+void policy_connect(const struct policy *p, const struct conn_facts *c, struct verdict *v);
+void policy_helo(const struct policy *p, const struct conn_facts *c, struct verdict *v);
+/* policy_auth - after a successful AUTH (c->auth_user is set) */
+void policy_auth(const struct policy *p, const struct conn_facts *c, struct verdict *v);
+void policy_mail(const struct policy *p, const struct conn_facts *c, const struct txn_facts *t,
+                 struct verdict *v);
+void policy_rcpt(const struct policy *p, const struct conn_facts *c, const struct txn_facts *t,
+                 const char *rcpt, struct verdict *v);
+/* policy_headers - the message's header section (raw, CRLF lines, up to the blank line) */
+void policy_headers(const struct policy *p, const struct conn_facts *c, const struct txn_facts *t,
+                    const char *headers, size_t len, struct verdict *v);
+void policy_data_end(const struct policy *p, const struct conn_facts *c, const struct txn_facts *t,
+                     struct verdict *v);
+
+#endif
