@@ -5,6 +5,8 @@ import smtplib
 
 from swtest import RawSMTP, client_context, make_message, new_msgid, send_transaction
 
+# documented close_reason tokens; the contract allows more, all of the same shape
+TOKEN = re.compile(r"[a-z][a-z0-9_]*\Z")
 TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
@@ -110,3 +112,23 @@ def test_event_per_refused_recipient_transaction(gateway, sink):
     assert t1["verdict"] == t2["verdict"] == "reject"
     assert t1["reason"] == "relay_denied"
     assert gw.conn_event(port)["transactions"] == 2
+
+
+def test_close_reason_is_a_token(gateway, sink):
+    """close_reason is one of the stable tokens, whatever the client sent (scanners such as
+    nmap send empty lines, HTTP and TLS hellos to an SMTP port)."""
+    gw = gateway()
+    probes = [b"\r\n\r\n", b"\r\n", b"GET / HTTP/1.0\r\n\r\n",
+              b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1", b"HELP\r\n", b"QUIT\r\n",
+              b"EHLO x\r\nEHLO y\r\n", b"\x00\xff\xfe\r\n"]
+    ports = []
+    for p in probes:
+        with RawSMTP(gw.port) as c:
+            c.send(p)
+            c.replies_until_close(0.5)
+            ports.append(c.local_port)
+    for port, p in zip(ports, probes):
+        e = gw.conn_event(port)
+        cr = e["close_reason"]
+        assert isinstance(cr, str) and TOKEN.match(cr), (p, cr)
+        assert all(isinstance(v, str) and v.isprintable() for v in e["violations"]), (p, e)

@@ -1,9 +1,11 @@
 """SIGHUP reloads the configuration; a bad file keeps the running one."""
 
 import signal
+import threading
 import time
 
-from swtest import RawSMTP, deep_merge, make_message, new_msgid, send_transaction, wait_until
+from swtest import (ConnectionClosed, RawSMTP, deep_merge, make_message, new_msgid,
+                    send_transaction, wait_until)
 
 
 def relay_allowed(gw):
@@ -18,12 +20,24 @@ def relay_allowed(gw):
     return r.code == 250
 
 
+def relay_allowed_eventually(gw, want):
+    """Poll relay_allowed until it equals want. Connection failures while the workers change
+    over are tolerated here (test_sighup_drops_no_connection is about those)."""
+    def check():
+        try:
+            return relay_allowed(gw) == want
+        except (ConnectionClosed, OSError):
+            return False
+    wait_until(check, 10, interval=0.2, what="relay %s after reload" % ("allowed" if want else
+                                                                       "denied"))
+
+
 def test_sighup_applies_new_relay_networks(gateway, sink):
     gw = gateway({"gateway": {"relay_networks": ["192.0.2.0/24"]}})
     assert not relay_allowed(gw)
     gw.write_config(deep_merge(gw.config, {"gateway": {"relay_networks": ["127.0.0.0/8"]}}))
     gw.signal(signal.SIGHUP)
-    wait_until(lambda: relay_allowed(gw), 10, interval=0.2, what="reloaded relay_networks")
+    relay_allowed_eventually(gw, True)
     msgid = new_msgid("reloaded")
     with RawSMTP(gw.port) as c:
         c.cmd("EHLO reload.example.test")
@@ -34,7 +48,7 @@ def test_sighup_applies_new_relay_networks(gateway, sink):
     # and back again
     gw.write_config(deep_merge(gw.config, {"gateway": {"relay_networks": ["192.0.2.0/24"]}}))
     gw.signal(signal.SIGHUP)
-    wait_until(lambda: not relay_allowed(gw), 10, interval=0.2, what="relay denied again")
+    relay_allowed_eventually(gw, False)
     assert gw.alive()
 
 
@@ -53,7 +67,7 @@ def test_sighup_keeps_session_in_progress(gateway, sink):
         c.send(make_message(msgid) + b".\r\n")
         assert c.reply().code == 250
     sink.wait_msgid(msgid)
-    wait_until(lambda: not relay_allowed(gw), 10, interval=0.2, what="new config in force")
+    relay_allowed_eventually(gw, False)
 
 
 def test_sighup_with_invalid_config_keeps_running(gateway, sink):
@@ -81,3 +95,38 @@ def test_sighup_with_invalid_config_keeps_running(gateway, sink):
     time.sleep(1.0)
     assert gw.alive()
     assert relay_allowed(gw)
+
+
+def test_sighup_drops_no_connection(gateway, sink):
+    """Clients connecting while the workers change over are all greeted: a reload is not an
+    outage (with SO_REUSEPORT, connections queued on a listening socket that is closed are
+    reset, so the old generation must keep accepting until the new one listens)."""
+    gw = gateway()
+    stop = threading.Event()
+    results = []
+
+    def connector():
+        deadline = time.monotonic() + 15
+        while not stop.is_set() and time.monotonic() < deadline and len(results) < 2000:
+            try:
+                with RawSMTP(gw.port, timeout=5) as c:
+                    results.append(c.greeting.code)
+                    c.cmd("QUIT")
+            except (ConnectionClosed, OSError) as e:
+                results.append(repr(e))
+            time.sleep(0.003)
+
+    t = threading.Thread(target=connector, daemon=True)
+    t.start()
+    for i in range(3):
+        time.sleep(0.4)
+        gw.write_config(deep_merge(gw.config, {"gateway": {"hostname": "gw%d.example.test" % i}}))
+        gw.signal(signal.SIGHUP)
+    time.sleep(1.0)
+    stop.set()
+    t.join(20)
+    assert results, "no connection attempts made"
+    bad = [r for r in results if r != 220]
+    assert bad == [], "%d of %d connections failed across 3 reloads: %r" % (
+        len(bad), len(results), bad[:5])
+    assert gw.alive()
