@@ -237,7 +237,7 @@ if want latency; then
         start_gateway gateway "${BENCH_WORKERS:-}" "" || true
     fi
     if [ -n "$GW_PID" ]; then
-        log "latency: $LAT_N sequential messages direct, then through the gateway"
+        log "latency: $LAT_N sequential messages direct and $LAT_N through the gateway, alternating"
         "$PY" "$LIB" latency --direct "127.0.0.1:$SINK_PORT" --via "127.0.0.1:$GW_PORT" \
             -n "$LAT_N" --size "$SIZE" --json "$RESULTS/latency.json" >&2
     else
