@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import socket
 import statistics
 import subprocess
@@ -113,33 +114,38 @@ def cmd_load(a):
     with open(errpath, "wb") as err:
         t0 = time.monotonic()
         proc = subprocess.Popen(argv, stdout=err, stderr=subprocess.STDOUT)
-        deadline = t0 + a.timeout
-        t_exit = None
-        t_done = None
-        rc = None
-        timed_out = False
-        # Poll the source's exit and the sink's count every poll_ms.
-        while True:
-            now = time.monotonic()
+        try:
+            deadline = t0 + a.timeout
+            t_exit = None
+            t_done = None
+            rc = None
+            timed_out = False
+            # Poll the source's exit and the sink's count every poll_ms.
+            while True:
+                now = time.monotonic()
+                if t_exit is None:
+                    r = proc.poll()
+                    if r is not None:
+                        t_exit, rc = now, r
+                if t_done is None and sink_count(a.sink_out) >= target_count:
+                    t_done = now
+                if t_exit is not None and t_done is not None:
+                    break
+                if t_exit is not None and now - t_exit > a.drain_timeout and t_done is None:
+                    timed_out = True  # the source finished but the sink never got everything
+                    break
+                if now > deadline:
+                    timed_out = True
+                    break
+                time.sleep(a.poll_ms / 1000.0)
             if t_exit is None:
-                r = proc.poll()
-                if r is not None:
-                    t_exit, rc = now, r
-            if t_done is None and sink_count(a.sink_out) >= target_count:
-                t_done = now
-            if t_exit is not None and t_done is not None:
-                break
-            if t_exit is not None and now - t_exit > a.drain_timeout and t_done is None:
-                timed_out = True  # the source finished but the sink never got everything
-                break
-            if now > deadline:
-                timed_out = True
-                break
-            time.sleep(a.poll_ms / 1000.0)
-        if t_exit is None:
-            proc.kill()
-            proc.wait()
-            rc = "killed"
+                proc.kill()
+                proc.wait()
+                rc = "killed"
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
     counted = sink_count(a.sink_out) - base
     res = {
         "label": a.label, "target": a.target, "messages": a.messages, "sessions": a.sessions,
@@ -484,7 +490,12 @@ def cmd_table(a):
 
 # --------------------------------------------------------------------------- main
 
+def on_term(signum, frame):
+    raise SystemExit(128 + signum)  # unwinds through the finally blocks (kills smtp-source)
+
+
 def main():
+    signal.signal(signal.SIGTERM, on_term)
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
 

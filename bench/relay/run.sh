@@ -66,6 +66,18 @@ mkdir -p "$RESULTS"
 # ------------------------------------------------------------------ process bookkeeping
 PIDS=()            # servers started here, stopped by PID on exit
 PF_CONF=""         # Postfix instance's config_directory, once started
+HELPER_PID=""      # the measuring helper now running, if any
+
+# helper CMD...: run a (long) measuring command in the background and wait for it, so that
+# a signal to this script is handled at once (bash defers traps while a foreground child runs)
+helper() {
+    "$@" &
+    HELPER_PID=$!
+    wait "$HELPER_PID"
+    local rc=$?
+    HELPER_PID=""
+    return "$rc"
+}
 
 stop_pid() {       # stop_pid PID: TERM, wait up to 5 s, KILL; then KILL leftover descendants
     local pid="$1" i kids
@@ -101,6 +113,7 @@ stop_postfix() {
 
 cleanup() {
     local pid
+    [ -n "$HELPER_PID" ] && stop_pid "$HELPER_PID"
     stop_postfix
     for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
     PIDS=()
@@ -145,7 +158,7 @@ log "smtp-sink pid $SINK_PID on 127.0.0.1:$SINK_PORT"
 load() {
     local label="$1" port="$2"
     if [ "$WARMUP" -gt 0 ]; then
-        "$PY" "$LIB" load --label "$label-warmup" --target "127.0.0.1:$port" \
+        helper "$PY" "$LIB" load --label "$label-warmup" --target "127.0.0.1:$port" \
             --sink-out "$SINK_OUT" --messages "$WARMUP" --sessions "$SESSIONS" --size "$SIZE" \
             --timeout "$RUN_TIMEOUT" --smtp-source "$SMTP_SOURCE" \
             --stderr-file "$TMP/$label.warmup.log" --json "$TMP/$label.warmup.json" >/dev/null
@@ -154,7 +167,7 @@ load() {
     for r in $(seq "$REPEAT"); do
         log "$label: smtp-source -s $SESSIONS -m $MESSAGES -l $SIZE -> 127.0.0.1:$port" \
             "(run $r of $REPEAT)"
-        "$PY" "$LIB" load --label "$label" --target "127.0.0.1:$port" --sink-out "$SINK_OUT" \
+        helper "$PY" "$LIB" load --label "$label" --target "127.0.0.1:$port" --sink-out "$SINK_OUT" \
             --messages "$MESSAGES" --sessions "$SESSIONS" --size "$SIZE" \
             --timeout "$RUN_TIMEOUT" --smtp-source "$SMTP_SOURCE" \
             --stderr-file "$TMP/$label.source.$r.log" --json "$RESULTS/$label.run$r.json" >&2
@@ -238,7 +251,7 @@ if want latency; then
     fi
     if [ -n "$GW_PID" ]; then
         log "latency: $LAT_N sequential messages direct and $LAT_N through the gateway, alternating"
-        "$PY" "$LIB" latency --direct "127.0.0.1:$SINK_PORT" --via "127.0.0.1:$GW_PORT" \
+        helper "$PY" "$LIB" latency --direct "127.0.0.1:$SINK_PORT" --via "127.0.0.1:$GW_PORT" \
             -n "$LAT_N" --size "$SIZE" --json "$RESULTS/latency.json" >&2
     else
         fail_part latency "no gateway to measure"
@@ -253,7 +266,7 @@ fi
 if want idle; then
     if gw_usable && start_gateway idle 1 "    max_connections: $((IDLE_CONNS + 1000))"; then
         log "idle: $IDLE_CONNS idle connections to the gateway (workers: 1)"
-        "$PY" "$LIB" idle --target "127.0.0.1:$GW_PORT" --pid "$GW_PID" \
+        helper "$PY" "$LIB" idle --target "127.0.0.1:$GW_PORT" --pid "$GW_PID" \
             --count "$IDLE_CONNS" --json "$RESULTS/idle.json" >&2
         stop_pid "$GW_PID"
         GW_PID=""
