@@ -46,7 +46,16 @@ Delivered messages land in ./smtpwarden-state/sink/. Ctrl-C stops the gateway an
 
 EOF
 
-# foreground, not exec: the EXIT trap must run to stop the sink
+# The gateway runs attached to this terminal (events on stdout); this script stays its parent
+# so that Ctrl-C or a SIGTERM to the script stops the gateway (SIGTERM: drain, exit 0) and the
+# EXIT trap then stops the sink.
+build/release/smtpwarden gateway "$@" &
+GW_PID=$!
+trap 'kill -TERM "$GW_PID" 2>/dev/null || true' INT TERM
 status=0
-build/release/smtpwarden gateway "$@" || status=$?
+wait "$GW_PID" || status=$?
+while kill -0 "$GW_PID" 2>/dev/null; do # wait was interrupted by a signal: wait for the exit
+    status=0
+    wait "$GW_PID" || status=$?
+done
 exit "$status"

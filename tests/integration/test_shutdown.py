@@ -139,6 +139,7 @@ def test_sigterm_with_concurrent_clients(gateway, sink):
     assert rc == 0, (rc, gw.stderr()[-3000:])
 
     accepted = [ids[i] for i in range(n) if results[i] and results[i][0] == 250]
+    print("results:", [r[0] if r else None for r in results])
     for msgid in accepted:
         sink.wait_msgid(msgid, timeout=5)
     for i in range(n):

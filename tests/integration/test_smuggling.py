@@ -102,6 +102,7 @@ def test_smuggling_bare_eol_normalise(gateway, sink, seq):
     gw = gateway({"gateway": {"bare_eol": "normalise"}})
     replies, closed, port = smuggle(gw, seq, b"N")
     msgs = settle_sink(sink)
+    print("replies:", replies, "delivered:", msgs)
     assert_no_smuggled_message(msgs)
     finals = [r for r in replies if r.code != 221]
     # exactly one answer to the one DATA the gateway saw: never a second 250 (that would be
