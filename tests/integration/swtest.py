@@ -470,13 +470,14 @@ class AioNextHop:
     reject_rcpt: {address: reply}; reject_marker: {bytes in content: reply}.
     Accepted messages are kept in .messages as (mail_from, rcpts, content)."""
 
-    def __init__(self, reject_rcpt=None, reject_marker=None, port=None):
+    def __init__(self, reject_rcpt=None, reject_marker=None, port=None, tls_context=None):
         from aiosmtpd.controller import Controller
 
         self.port = port or free_port()
         self.reject_rcpt = dict(reject_rcpt or {})
         self.reject_marker = dict(reject_marker or {})
         self.messages = []
+        self.tls = []  # per accepted message: did it arrive over TLS?
         self.refused = []
         hop = self
 
@@ -495,10 +496,12 @@ class AioNextHop:
                         return rep
                 hop.messages.append((envelope.mail_from, list(envelope.rcpt_tos),
                                      bytes(envelope.content)))
+                hop.tls.append(session.ssl is not None)
                 return "250 2.0.0 Ok: queued by aiosmtpd"
 
+        kw = {"tls_context": tls_context} if tls_context is not None else {}
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port,
-                                     ready_timeout=10, server_hostname="nexthop.test")
+                                     ready_timeout=10, server_hostname="nexthop.test", **kw)
         self.controller.start()
 
     def stop(self):

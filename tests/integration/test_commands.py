@@ -75,3 +75,21 @@ def test_idle_timeout(gateway, sink):
         assert r.code == 421, r
         assert c.wait_closed(5)
     assert gw.conn_event(c.local_port)["close_reason"] == "idle_timeout"
+
+
+def test_max_connections_per_worker(gateway, sink):
+    gw = gateway({"gateway": {"limits": {"max_connections": 3}, "workers": 1}})
+    held = [RawSMTP(gw.port) for _ in range(3)]
+    try:
+        assert all(c.greeting.code == 220 for c in held)
+        with RawSMTP(gw.port) as extra:
+            assert extra.greeting.startswith(421, "4.7.0"), extra.greeting
+            assert extra.wait_closed(5)
+    finally:
+        for c in held:
+            c.close()
+    # capacity comes back once they are gone
+    import time
+    time.sleep(0.5)
+    with RawSMTP(gw.port) as c:
+        assert c.greeting.code == 220

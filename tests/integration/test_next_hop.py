@@ -2,6 +2,7 @@
 means the next hop accepted the message."""
 
 import smtplib
+import ssl
 
 import pytest
 
@@ -85,3 +86,67 @@ def test_next_hop_down(gateway, sink):
     assert ev["verdict"] == "defer", ev
     assert ev["reason"] == "next_hop_unavailable", ev
     assert sink.files() == []
+
+
+def server_tls_context(pki):
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(str(pki.server_cert), str(pki.server_key))
+    return ctx
+
+
+def relay_one(gw, msgid):
+    with RawSMTP(gw.port) as c:
+        assert c.cmd("EHLO client.example.test").code == 250
+        r = send_transaction(c, "alice@example.com", ["bob@example.net"], make_message(msgid))
+        c.cmd("QUIT")
+    return r, c.local_port
+
+
+def test_next_hop_opportunistic_tls(gateway, pki):
+    """A next hop that offers STARTTLS gets the message over TLS."""
+    hop = AioNextHop(tls_context=server_tls_context(pki))
+    try:
+        gw = gateway({"gateway": {"next_hop": {"tls": "opportunistic"}}}, next_hop_port=hop.port)
+        r, _ = relay_one(gw, new_msgid("hop-tls"))
+        assert r["final"].code == 250, r
+        assert hop.tls == [True], "next hop offered STARTTLS but got plaintext"
+    finally:
+        hop.stop()
+
+
+@pytest.mark.parametrize("ca", ["good", "wrong"])
+def test_next_hop_tls_verify(gateway, pki, tmp_path, ca):
+    """tls: require + tls_verify: relays only to a next hop whose certificate verifies."""
+    import swtest
+    ca_file = pki.ca if ca == "good" else swtest.make_pki(tmp_path / "other").ca
+    hop = AioNextHop(tls_context=server_tls_context(pki))
+    try:
+        gw = gateway({"gateway": {"next_hop": {"tls": "require", "tls_verify": True,
+                                               "ca": str(ca_file)}}},
+                     next_hop_port=hop.port)
+        msgid = new_msgid("verify-" + ca)
+        r, port = relay_one(gw, msgid)
+        if ca == "good":
+            assert r["final"].code == 250, r
+            assert hop.tls == [True]
+        else:
+            steps = [r["mail"]] + r["rcpt"] + [x for x in (r["data"], r["final"]) if x]
+            assert not (r["final"] and r["final"].code == 250), steps
+            assert any(400 <= x.code < 500 for x in steps), steps
+            assert hop.messages == []
+            ev = gw.txn_event(port)
+            assert ev["verdict"] == "defer", ev
+    finally:
+        hop.stop()
+
+
+def test_next_hop_tls_required_but_not_offered(gateway, sink):
+    """tls: require and a next hop without STARTTLS (smtp-sink): temporary failure, no
+    plaintext delivery."""
+    gw = gateway({"gateway": {"next_hop": {"tls": "require"}}})
+    r, port = relay_one(gw, new_msgid("needs-tls"))
+    steps = [r["mail"]] + r["rcpt"] + [x for x in (r["data"], r["final"]) if x]
+    assert not (r["final"] and r["final"].code == 250), steps
+    assert any(400 <= x.code < 500 for x in steps), steps
+    assert sink.files() == []
+    assert gw.txn_event(port)["verdict"] == "defer"

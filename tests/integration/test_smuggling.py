@@ -143,3 +143,37 @@ def test_smuggling_normalise_forwards_only_crlf(gateway, seq):
         assert not re.search(rb"\r(?!\n)|(?<!\r)\n", content), (
             "bare CR/LF forwarded to the next hop: %r" % content)
         assert b"smuggled body A" in content
+
+
+@pytest.mark.parametrize("mode", ["reject", "normalise"])
+@pytest.mark.parametrize("cmds", [b"EHLO x\nMAIL FROM:<evil@x>\r\n",
+                                  b"EHLO x\r\nMAIL FROM:<evil@x>\nRCPT TO:<victim@y>\r\n",
+                                  b"EHLO x\rMAIL FROM:<evil@x>\r\n"],
+                         ids=["ehlo-lf", "mail-lf", "ehlo-cr"])
+def test_bare_eol_in_commands_refused(gateway, sink, mode, cmds):
+    """A bare CR or LF in a command line is a protocol error in both modes (bare_eol is about
+    content): no command after it is executed."""
+    gw = gateway({"gateway": {"bare_eol": mode}})
+    with RawSMTP(gw.port) as c:
+        c.send(cmds)
+        replies, closed = c.replies_until_close(3)
+    assert replies and 500 <= replies[-1].code < 600, replies
+    assert closed, replies
+    # the MAIL after the bare line end was never accepted
+    assert sum(1 for r in replies if r.code == 250) <= 1, replies
+    if not cmds.startswith(b"EHLO x\r\n"):
+        # the bare line end is in the EHLO line itself: not even EHLO is accepted
+        assert all(r.code != 250 for r in replies), replies
+
+
+def test_starttls_command_injection(gateway, sink, pki):
+    """CVE-2011-0411: commands pipelined after STARTTLS, before the handshake, are refused and
+    never carried into the TLS session."""
+    gw = gateway()
+    with RawSMTP(gw.port) as c:
+        c.cmd("EHLO client.example.test")
+        c.send(b"STARTTLS\r\nMAIL FROM:<evil@x>\r\n")
+        replies, closed = c.replies_until_close(3)
+    assert any(r.startswith(554, "5.5.0") for r in replies), replies
+    assert closed
+    assert all(r.code != 250 for r in replies), replies
