@@ -216,6 +216,11 @@ load_config(const char *path)
     if (d.text.len > 0)
         fprintf(stderr, "%s", d.text.data);
     config_diag_release(&d);
+    if (cfg != NULL && cfg->log_level != NULL)
+        log_set_level(strcmp(cfg->log_level, "debug") == 0     ? LOG_LEVEL_DEBUG
+                      : strcmp(cfg->log_level, "warning") == 0 ? LOG_LEVEL_WARN
+                      : strcmp(cfg->log_level, "error") == 0   ? LOG_LEVEL_ERROR
+                                                               : LOG_LEVEL_INFO);
     if (cfg != NULL && cfg->gateway.tls.self_signed && cfg->gateway.tls.certificate != NULL) {
         struct buf err;
         buf_init(&err, 0);
