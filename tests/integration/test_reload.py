@@ -130,3 +130,25 @@ def test_sighup_drops_no_connection(gateway, sink):
     assert bad == [], "%d of %d connections failed across 3 reloads: %r" % (
         len(bad), len(results), bad[:5])
     assert gw.alive()
+
+
+def test_sighup_adds_and_removes_listener(gateway, sink):
+    from swtest import free_port
+    gw = gateway()
+    old = gw.port
+    new = free_port()
+    cfg = deep_merge(gw.config, {})
+    cfg["gateway"] = dict(cfg["gateway"])
+    cfg["gateway"]["listen"] = [{"address": f"127.0.0.1:{new}", "tls": "starttls"}]
+    gw.write_config(cfg)
+    gw.signal(signal.SIGHUP)
+
+    def greets(port):
+        try:
+            with RawSMTP(port, timeout=3) as c:
+                return c.greeting.code == 220
+        except (ConnectionClosed, OSError):
+            return False
+    wait_until(lambda: greets(new), 10, interval=0.2, what="the new listener")
+    wait_until(lambda: not greets(old), 10, interval=0.2, what="the old listener to close")
+    assert gw.alive()
