@@ -1,7 +1,6 @@
 """SIGHUP reloads the configuration; a bad file keeps the running one."""
 
 import signal
-import threading
 import time
 
 from swtest import (ConnectionClosed, RawSMTP, deep_merge, make_message, new_msgid,
@@ -98,37 +97,34 @@ def test_sighup_with_invalid_config_keeps_running(gateway, sink):
 
 
 def test_sighup_drops_no_connection(gateway, sink):
-    """Clients connecting while the workers change over are all greeted: a reload is not an
-    outage (with SO_REUSEPORT, connections queued on a listening socket that is closed are
-    reset, so the old generation must keep accepting until the new one listens)."""
+    """Clients connecting while the workers change over are all served: a reload is not an
+    outage. Right after each of 30 reloads, clients connect for 0.15 s and do EHLO + QUIT; an
+    old worker may answer 421 while it drains, but never drop a connection silently. (Drops,
+    when there are any, come within a few milliseconds of SIGHUP.)"""
     gw = gateway()
-    stop = threading.Event()
     results = []
-
-    def connector():
-        deadline = time.monotonic() + 15
-        while not stop.is_set() and time.monotonic() < deadline and len(results) < 2000:
-            try:
-                with RawSMTP(gw.port, timeout=5) as c:
-                    results.append(c.greeting.code)
-                    c.cmd("QUIT")
-            except (ConnectionClosed, OSError) as e:
-                results.append(repr(e))
-            time.sleep(0.003)
-
-    t = threading.Thread(target=connector, daemon=True)
-    t.start()
-    for i in range(3):
-        time.sleep(0.4)
+    reloads = 30
+    for i in range(reloads):
         gw.write_config(deep_merge(gw.config, {"gateway": {"hostname": "gw%d.example.test" % i}}))
         gw.signal(signal.SIGHUP)
-    time.sleep(1.0)
-    stop.set()
-    t.join(20)
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 0.15 and len(results) < 40000:
+            try:
+                with RawSMTP(gw.port, timeout=5) as c:
+                    if c.greeting.code != 220:
+                        results.append(("greeting", c.greeting.code))
+                        continue
+                    r = c.cmd("EHLO reload.example.test")
+                    if r.code != 250:
+                        results.append(("ehlo", r.code))
+                        continue
+                    results.append(("quit", c.cmd("QUIT").code))
+            except (ConnectionClosed, OSError) as e:
+                results.append(("reload %d +%.3fs" % (i, time.monotonic() - t0), repr(e)))
     assert results, "no connection attempts made"
-    bad = [r for r in results if r != 220]
-    assert bad == [], "%d of %d connections failed across 3 reloads: %r" % (
-        len(bad), len(results), bad[:5])
+    dropped = [r for r in results if r[1] not in (221, 421)]
+    assert dropped == [], "%d of %d connections dropped across %d reloads: %r" % (
+        len(dropped), len(results), reloads, dropped[:5])
     assert gw.alive()
 
 
