@@ -7,10 +7,13 @@
   it sends SIGTERM, requires exit status 0 and no sanitizer report on stderr.
 """
 
+import os
+import signal
+
 import pytest
 
 import swtest
-from swtest import Gateway, PostfixSink, deep_merge, free_port
+from swtest import Gateway, PostfixSink, deep_merge, free_port, wait_until
 
 USER = "alice"
 PASSWORD = "Tr0ub4dor&3-Horse!"
@@ -106,5 +109,15 @@ def gateway(tmp_path, pki, sink, binary):
                             % (gw.config_path, rc, gw.stderr()[-3000:]))
         elif gw.sanitizer_reports():
             problems.append("sanitizer report in gateway stderr:\n%s" % gw.stderr()[-6000:])
+        try:
+            wait_until(lambda: not gw.leftover_processes(), 5, what="workers to exit")
+        except TimeoutError:
+            left = gw.leftover_processes()
+            for pid in left:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            problems.append("gateway workers %r still running after the master exited" % left)
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)

@@ -694,6 +694,22 @@ class Gateway:
             if f and not f.closed:
                 f.close()
 
+    def leftover_processes(self):
+        """PIDs still running with this gateway's config file on their command line (workers
+        that outlived the master)."""
+        needle = str(self.config_path).encode()
+        out = []
+        for d in os.listdir("/proc"):
+            if not d.isdigit():
+                continue
+            try:
+                with open(f"/proc/{d}/cmdline", "rb") as f:
+                    if needle in f.read():
+                        out.append(int(d))
+            except OSError:
+                pass
+        return out
+
     def sanitizer_reports(self):
         err = self.stderr()
         return [m for m in SANITIZER_MARKERS if m in err]
