@@ -51,9 +51,9 @@ struct cfg_listen {
 struct cfg_gateway {
     struct cfg_listen *listen;
     size_t nlisten;
-    char *hostname;    /* default: the machine's host name */
-    unsigned workers;  /* 0 = one per core */
-    char *user;        /* drop privileges to this user after binding (when root); NULL = keep */
+    char *hostname;   /* default: the machine's host name */
+    unsigned workers; /* 0 = one per core */
+    char *user;       /* drop privileges to this user after binding (when root); NULL = keep */
     unsigned greet_delay_ms; /* wait before the greeting; a client talking first is refused */
     unsigned drain_timeout;  /* seconds a worker waits for sessions on SIGTERM/SIGHUP */
     enum cfg_bare_eol bare_eol;
@@ -62,13 +62,13 @@ struct cfg_gateway {
     struct {
         char *certificate; /* PEM; NULL = no TLS unless self_signed */
         char *key;
-        char *client_ca;   /* verify client certificates against this CA (optional) */
-        bool self_signed;  /* generate certificate/key on first run when missing */
+        char *client_ca;  /* verify client certificates against this CA (optional) */
+        bool self_signed; /* generate certificate/key on first run when missing */
     } tls;
 
     struct {
-        char *users_file;  /* name:crypt-hash lines; NULL = no AUTH offered */
-        bool require_tls;  /* default true */
+        char *users_file;        /* name:crypt-hash lines; NULL = no AUTH offered */
+        bool require_tls;        /* default true */
         unsigned max_failures;   /* per client address per window; default 5 */
         unsigned failure_window; /* seconds; default 300 */
     } auth;
@@ -77,8 +77,8 @@ struct cfg_gateway {
         char *host;
         uint16_t port;
         enum cfg_upstream_tls tls;
-        bool tls_verify;   /* verify the next hop's certificate (default false) */
-        char *ca;          /* CA file for tls_verify */
+        bool tls_verify;          /* verify the next hop's certificate (default false) */
+        char *ca;                 /* CA file for tls_verify */
         unsigned connect_timeout; /* seconds; default 30 */
         unsigned timeout;         /* seconds per reply; default 300 */
     } next_hop;

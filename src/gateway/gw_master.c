@@ -147,7 +147,7 @@ spawn_worker(struct master *m, struct generation *gen, unsigned slot)
 static void
 generation_free(struct generation *gen)
 {
-    size_t n = gen->nworkers * gen->cfg->gateway.nlisten;
+    size_t n = gen->cfg ? gen->nworkers * gen->cfg->gateway.nlisten : 0;
     for (size_t i = 0; i < n; i++)
         if (gen->fds[i] >= 0)
             close(gen->fds[i]);
@@ -158,18 +158,32 @@ generation_free(struct generation *gen)
     free(gen);
 }
 
-/* generation_start - bind every socket, then fork every worker; NULL on failure */
+/* old_socket - where the previous generation holds a socket for this slot and address: an
+ * index into old->fds, or -1 */
+static long
+old_socket(const struct generation *old, unsigned slot, const struct cfg_listen *l)
+{
+    size_t onl;
+
+    if (old == NULL || slot >= old->nworkers)
+        return -1;
+    onl = old->cfg->gateway.nlisten;
+    for (size_t j = 0; j < onl; j++) {
+        const struct cfg_listen *ol = &old->cfg->gateway.listen[j];
+        size_t k = slot * onl + j;
+        if (old->fds[k] >= 0 && ol->port == l->port && strcmp(ol->host, l->host) == 0)
+            return (long)k;
+    }
+    return -1;
+}
+
+/* generation_alloc - an empty generation of n workers for cfg */
 static struct generation *
-generation_start(struct master *m, struct sw_config *cfg)
+generation_alloc(struct sw_config *cfg, unsigned n)
 {
     struct generation *gen = xcalloc(1, sizeof *gen);
     size_t nl = cfg->gateway.nlisten;
-    unsigned n = m->opt->workers ? m->opt->workers : cfg->gateway.workers;
 
-    if (n == 0) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        n = cores > 0 ? (unsigned)cores : 1;
-    }
     gen->cfg = cfg;
     gen->nworkers = n;
     gen->fds = xcalloc(n * nl, sizeof *gen->fds);
@@ -177,18 +191,48 @@ generation_start(struct master *m, struct sw_config *cfg)
     gen->started = xcalloc(n, sizeof *gen->started);
     for (size_t i = 0; i < n * nl; i++)
         gen->fds[i] = -1;
+    return gen;
+}
+
+/*
+ * generation_start - bind every socket, then fork every worker; NULL on failure (cfg stays the
+ * caller's). A socket of the previous generation for the same worker slot and address is handed
+ * over instead of a new one: closing an SO_REUSEPORT socket resets the connections in its accept
+ * queue, so a reload keeps it open and lets the new worker accept from it.
+ */
+static struct generation *
+generation_start(struct master *m, struct sw_config *cfg, struct generation *old)
+{
+    size_t nl = cfg->gateway.nlisten;
+    unsigned n = m->opt->workers ? m->opt->workers : cfg->gateway.workers;
+    struct generation *gen;
+    long *from_old;
+
+    if (n == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        n = cores > 0 ? (unsigned)cores : 1;
+    }
+    gen = generation_alloc(cfg, n);
+    from_old = xcalloc(n * nl, sizeof *from_old);
     for (size_t i = 0; i < n * nl; i++) {
-        gen->fds[i] = open_listener(&cfg->gateway.listen[i % nl]);
-        if (gen->fds[i] < 0) {
-            gen->cfg = NULL; /* the caller still owns cfg */
-            gen->nworkers = 0;
-            free(gen->fds);
-            free(gen->pids);
-            free(gen->started);
-            free(gen);
+        from_old[i] = old_socket(old, (unsigned)(i / nl), &cfg->gateway.listen[i % nl]);
+        if (from_old[i] < 0 && (gen->fds[i] = open_listener(&cfg->gateway.listen[i % nl])) < 0) {
+            for (size_t k = 0; k < i; k++)
+                if (gen->fds[k] >= 0)
+                    close(gen->fds[k]);
+            gen->cfg = NULL; /* the caller still owns cfg; the old sockets stay where they are */
+            free(from_old);
+            generation_free(gen);
             return NULL;
         }
     }
+    for (size_t i = 0; i < n * nl; i++) {
+        if (from_old[i] >= 0) {
+            gen->fds[i] = old->fds[from_old[i]];
+            old->fds[from_old[i]] = -1;
+        }
+    }
+    free(from_old);
     if (m->ngens == MAX_GENERATIONS)
         die_bug("too many worker generations");
     m->gens[m->ngens++] = gen;
@@ -270,7 +314,7 @@ master_reload(struct master *m)
         log_error("reload: %s has errors; keeping the running configuration", m->opt->config_path);
         return;
     }
-    if (generation_start(m, cfg) == NULL) {
+    if (generation_start(m, cfg, old) == NULL) {
         log_error("reload: cannot open the new listeners; keeping the running configuration");
         config_free(cfg);
         return;
@@ -378,7 +422,7 @@ gateway_main(const struct gateway_options *opt)
         die("%s: the configuration has errors", opt->config_path ? opt->config_path : "<embedded>");
     if (geteuid() == 0 && cfg->gateway.user == NULL)
         log_warn("running as root: set gateway.user to drop privileges in the workers");
-    if (generation_start(&m, cfg) == NULL) {
+    if (generation_start(&m, cfg, NULL) == NULL) {
         config_free(cfg);
         die("cannot open the listeners");
     }

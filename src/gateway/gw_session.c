@@ -334,6 +334,10 @@ hook_data_failed(void *ctx, enum smtp_data_error why)
         verdict_set(&v, VERDICT_REJECT, "line_too_long", 552, "5.5.2",
                     "Message refused: line too long");
         break;
+    case SMTP_DATA_NUL:
+        verdict_set(&v, VERDICT_REJECT, "nul_byte", 550, "5.6.0",
+                    "Message refused: NUL byte in content");
+        break;
     default:
         verdict_set(&v, VERDICT_REJECT, "bare_eol", 550, "5.5.2",
                     "Message refused: bare CR or LF in content");

@@ -17,11 +17,19 @@ struct smtp_data_run {
     size_t span; /* start of the pending span */
 };
 
-/* smtp_data_fail - remember why the message will be refused; a bare line end wins */
+/* smtp_data_is_ambiguous - errors after which the rest of the stream cannot be trusted */
+static bool
+smtp_data_is_ambiguous(enum smtp_data_error why)
+{
+    return why == SMTP_DATA_BARE_EOL || why == SMTP_DATA_NUL;
+}
+
+/* smtp_data_fail - remember why the message will be refused; an ambiguous stream wins */
 static void
 smtp_data_fail(struct smtp_data_state *d, enum smtp_data_error why)
 {
-    if (why == SMTP_DATA_BARE_EOL || d->failed == SMTP_DATA_OK)
+    if (d->failed == SMTP_DATA_OK ||
+        (smtp_data_is_ambiguous(why) && !smtp_data_is_ambiguous(d->failed)))
         d->failed = why;
 }
 
@@ -64,6 +72,20 @@ smtp_data_bare(struct smtp_server *s)
     }
     if (s->cfg.bare_eol == SMTP_BARE_EOL_REJECT)
         smtp_data_fail(&s->data, SMTP_DATA_BARE_EOL);
+}
+
+/* smtp_data_nul - a NUL octet: refused (REJECT), or dropped from the content (NORMALISE) */
+static void
+smtp_data_nul(struct smtp_server *s, struct smtp_data_run *run, size_t i)
+{
+    if (!s->data.nul_seen) {
+        s->data.nul_seen = true;
+        smtp_server_violation(s, "NUL in message content");
+    }
+    smtp_data_flush(s, run, i); /* what came before, however the input was split */
+    run->span = i + 1;
+    if (s->cfg.bare_eol == SMTP_BARE_EOL_REJECT)
+        smtp_data_fail(&s->data, SMTP_DATA_NUL);
 }
 
 /* smtp_data_new_line - a line ended; `clean` when it ended with a real CRLF */
@@ -109,7 +131,12 @@ smtp_data_end(struct smtp_server *s)
         s->hooks.data_failed(s->ctx, why);
     if (why == SMTP_DATA_BARE_EOL) {
         /* what follows an ambiguous line end is never read as a command */
-        smtp_server_fatal(s, 550, "5.5.2", "Message refused: bare CR or LF in content");
+        smtp_server_fatal(s, 550, "5.5.2", "Message refused: bare CR or LF in content", "bare_eol");
+        return;
+    }
+    if (why == SMTP_DATA_NUL) {
+        /* a hop that drops NULs would read "\r\n\0.\r\n" as the end: same ambiguity */
+        smtp_server_fatal(s, 550, "5.6.0", "Message refused: NUL byte in content", "bare_eol");
         return;
     }
     if (why == SMTP_DATA_TOO_BIG)
@@ -202,9 +229,8 @@ smtp_data_step(struct smtp_server *s, struct smtp_data_run *run, size_t i)
             smtp_data_bare(s);
             smtp_data_emit(s, "\r\n", 2);
             smtp_data_new_line(d, false);
-        } else if (c == '\0' && !d->nul_seen) {
-            d->nul_seen = true;
-            smtp_server_violation(s, "NUL in message content");
+        } else if (c == '\0') {
+            smtp_data_nul(s, run, i);
         }
         return 0;
     case SMTP_DATA_CR:

@@ -19,8 +19,8 @@
 #define SMTP_REPLY_LINE_MAX 2048 /* one reply line on the wire (RFC 5321 says 512) */
 
 struct smtp_reply {
-    int code;        /* 0 = none */
-    char enh[16];    /* "2.0.0", or "" when the server sent none */
+    int code;                       /* 0 = none */
+    char enh[16];                   /* "2.0.0", or "" when the server sent none */
     char text[SMTP_REPLY_TEXT_MAX]; /* lines joined by '\n' */
 };
 

@@ -131,7 +131,7 @@ smtp_server_error_r(struct smtp_server *s, const struct smtp_reply *r)
     smtp_server_reply_r(s, r);
     s->errors++;
     if (s->cfg.max_errors != 0 && s->errors > s->cfg.max_errors)
-        smtp_server_fatal(s, 421, "4.7.0", "Too many errors");
+        smtp_server_fatal(s, 421, "4.7.0", "Too many errors", "too_many_errors");
 }
 
 void
@@ -156,10 +156,11 @@ smtp_server_close(struct smtp_server *s, const char *why)
 
 /* smtp_server_fatal - send a last reply and close */
 void
-smtp_server_fatal(struct smtp_server *s, int code, const char *enh, const char *text)
+smtp_server_fatal(struct smtp_server *s, int code, const char *enh, const char *text,
+                  const char *why)
 {
     smtp_server_reply(s, code, enh, text);
-    smtp_server_close(s, text);
+    smtp_server_close(s, why);
 }
 
 void
@@ -169,7 +170,7 @@ smtp_server_shutdown(struct smtp_server *s, const struct smtp_reply *reply)
         return;
     if (reply != NULL && reply->code != 0)
         smtp_server_reply_r(s, reply);
-    smtp_server_close(s, reply != NULL && reply->code != 0 ? reply->text : "shutdown");
+    smtp_server_close(s, "shutdown");
 }
 
 void
@@ -216,7 +217,7 @@ smtp_server_check_group(struct smtp_server *s, enum smtp_verb verb, bool must_en
         snprintf(text, sizeof text, "Protocol error: improper command pipelining after %s",
                  smtp_verb_name(verb));
     smtp_server_violation(s, text);
-    smtp_server_fatal(s, 554, "5.5.0", text);
+    smtp_server_fatal(s, 554, "5.5.0", text, "protocol_error");
     return false;
 }
 
@@ -253,7 +254,8 @@ smtp_server_bare_eol(struct smtp_server *s)
     if (s->cfg.bare_eol == SMTP_BARE_EOL_NORMALISE)
         return true;
     smtp_server_violation(s, "bare CR or LF in command");
-    smtp_server_fatal(s, 554, "5.5.2", "Protocol error: bare CR or LF in command");
+    smtp_server_fatal(s, 554, "5.5.2", "Protocol error: bare CR or LF in command",
+                      "protocol_error");
     return false;
 }
 
@@ -353,7 +355,7 @@ smtp_server_buffer_pending(struct smtp_server *s, const char *data, size_t len)
 
     if (len > bound || s->in.len - s->in_off > bound - len || buf_append(&s->in, data, len) < 0) {
         smtp_server_violation(s, "too much input while a decision is pending");
-        smtp_server_fatal(s, 421, "4.7.0", "Too much pipelined input");
+        smtp_server_fatal(s, 421, "4.7.0", "Too much pipelined input", "protocol_error");
     }
 }
 
@@ -366,7 +368,7 @@ smtp_server_feed(struct smtp_server *s, const char *data, size_t len)
         return;
     if (s->tls_wait) {
         smtp_server_violation(s, "plaintext after STARTTLS");
-        smtp_server_close(s, "plaintext after STARTTLS");
+        smtp_server_close(s, "protocol_error");
         return;
     }
     if (!s->greeted) {
@@ -399,12 +401,13 @@ smtp_server_greet(struct smtp_server *s, const struct smtp_reply *refuse)
     s->greeted = true;
     if (s->early_talk) {
         smtp_server_violation(s, "client spoke before greeting");
-        smtp_server_fatal(s, 554, "5.5.0", "Protocol error: client spoke before greeting");
+        smtp_server_fatal(s, 554, "5.5.0", "Protocol error: client spoke before greeting",
+                          "protocol_error");
         return;
     }
     if (refuse != NULL && refuse->code != 0) {
         smtp_server_reply_r(s, refuse);
-        smtp_server_close(s, "session refused at greeting");
+        smtp_server_close(s, "refused");
         return;
     }
     snprintf(text, sizeof text, "%s ESMTP smtpwarden", s->hostname);

@@ -57,18 +57,18 @@ enum smtp_bare_eol {
 };
 
 struct smtp_server_config {
-    const char *hostname;        /* in the greeting and EHLO reply */
-    size_t max_command_line;     /* octets including CRLF; default 512 */
-    size_t max_text_line;        /* octets including CRLF; default 1000 */
-    uint64_t max_message_size;   /* octets of content; 0 = unlimited; announced in SIZE */
-    unsigned max_recipients;     /* default 100 */
-    unsigned max_errors;         /* default 10 */
+    const char *hostname;      /* in the greeting and EHLO reply */
+    size_t max_command_line;   /* octets including CRLF; default 512 */
+    size_t max_text_line;      /* octets including CRLF; default 1000 */
+    uint64_t max_message_size; /* octets of content; 0 = unlimited; announced in SIZE */
+    unsigned max_recipients;   /* default 100 */
+    unsigned max_errors;       /* default 10 */
     enum smtp_bare_eol bare_eol;
-    bool pipelining;             /* offer PIPELINING (default true) */
-    bool starttls;               /* offer STARTTLS (when not already in TLS) */
-    bool auth;                   /* offer AUTH PLAIN LOGIN */
-    bool auth_requires_tls;      /* AUTH only after TLS; 530 5.7.0 before */
-    bool tls_active;             /* the connection starts in TLS (implicit TLS listener) */
+    bool pipelining;        /* offer PIPELINING (default true) */
+    bool starttls;          /* offer STARTTLS (when not already in TLS) */
+    bool auth;              /* offer AUTH PLAIN LOGIN */
+    bool auth_requires_tls; /* AUTH only after TLS; 530 5.7.0 before */
+    bool tls_active;        /* the connection starts in TLS (implicit TLS listener) */
 };
 
 /* smtp_server_config_defaults - fill defaults (hostname "localhost") */
@@ -92,16 +92,16 @@ struct smtp_session_info {
     bool tls;
     char auth_user[256]; /* "" when not authenticated */
     char auth_mech[16];
-    struct smtp_path mail_from;     /* valid in MAIL/RCPT/DATA */
-    unsigned nrcpt;                 /* accepted recipients */
-    uint64_t data_bytes;            /* content octets so far (after unstuffing) */
-    unsigned transactions;          /* completed end-of-data verdicts */
+    struct smtp_path mail_from; /* valid in MAIL/RCPT/DATA */
+    unsigned nrcpt;             /* accepted recipients */
+    uint64_t data_bytes;        /* content octets so far (after unstuffing) */
+    unsigned transactions;      /* completed end-of-data verdicts */
 };
 
 /* What an AUTH exchange produced; the password is wiped after the hook returns. */
 struct smtp_auth_request {
-    const char *mech;     /* "PLAIN" or "LOGIN" */
-    const char *authzid;  /* PLAIN authorisation identity, "" if none */
+    const char *mech;    /* "PLAIN" or "LOGIN" */
+    const char *authzid; /* PLAIN authorisation identity, "" if none */
     const char *user;
     const char *password; /* NUL-terminated; never log it */
 };
@@ -112,6 +112,7 @@ enum smtp_data_error {
     SMTP_DATA_TOO_BIG,
     SMTP_DATA_LINE_TOO_LONG,
     SMTP_DATA_BARE_EOL,
+    SMTP_DATA_NUL, /* a NUL octet (REJECT mode; NORMALISE drops it) */
 };
 
 struct smtp_server_hooks {
@@ -129,13 +130,13 @@ struct smtp_server_hooks {
     void (*auth)(void *ctx, const struct smtp_auth_request *req);
     void (*mail)(void *ctx, const struct smtp_path *from);
     void (*rcpt)(void *ctx, const struct smtp_path *to);
-    void (*data)(void *ctx);                 /* DATA command: decide 354 or refuse */
-    void (*data_end)(void *ctx);             /* end of a well-formed message: decide 250 or not */
+    void (*data)(void *ctx);     /* DATA command: decide 354 or refuse */
+    void (*data_end)(void *ctx); /* end of a well-formed message: decide 250 or not */
 
     /* notifications (no decision) */
     void (*content)(void *ctx, const char *data, size_t len); /* message content span */
     void (*data_failed)(void *ctx, enum smtp_data_error why); /* message refused by the engine */
-    void (*reset)(void *ctx);                /* transaction aborted (RSET, new EHLO, error) */
+    void (*reset)(void *ctx); /* transaction aborted (RSET, new EHLO, error) */
     void (*violation)(void *ctx, const char *what); /* protocol anomaly, for events */
 };
 
@@ -166,6 +167,8 @@ void smtp_server_tls_started(struct smtp_server *s);
 void smtp_server_shutdown(struct smtp_server *s, const struct smtp_reply *reply);
 /* smtp_server_close - end the session without a reply (peer gone); calls hooks->close once */
 void smtp_server_close(struct smtp_server *s, const char *why);
+/* (the `why` given to hooks->close is a static token: quit, too_many_errors, protocol_error,
+ * bare_eol, refused, shutdown — valid for the life of the program) */
 
 /* smtp_server_is_pending - a hook is waiting for smtp_server_decide() */
 bool smtp_server_is_pending(const struct smtp_server *s);

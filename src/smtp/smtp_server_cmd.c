@@ -300,7 +300,8 @@ smtp_server_do_starttls(struct smtp_server *s, const char *args, size_t len)
         /* CVE-2011-0411: plaintext sent with STARTTLS must not be read as if inside TLS */
         smtp_server_violation(s, "plaintext injection after STARTTLS");
         smtp_server_fatal(s, 554, "5.5.0",
-                          "Protocol error: improper command pipelining after STARTTLS");
+                          "Protocol error: improper command pipelining after STARTTLS",
+                          "protocol_error");
         return;
     }
     smtp_server_reply(s, 220, "2.0.0", "Ready to start TLS");

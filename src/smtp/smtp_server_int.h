@@ -96,7 +96,9 @@ void smtp_server_reply(struct smtp_server *s, int code, const char *enh, const c
 void smtp_server_reply_r(struct smtp_server *s, const struct smtp_reply *r);
 void smtp_server_error(struct smtp_server *s, int code, const char *enh, const char *text);
 void smtp_server_error_r(struct smtp_server *s, const struct smtp_reply *r);
-void smtp_server_fatal(struct smtp_server *s, int code, const char *enh, const char *text);
+/* smtp_server_fatal - send a last reply and close; why is a static token for hooks->close */
+void smtp_server_fatal(struct smtp_server *s, int code, const char *enh, const char *text,
+                       const char *why);
 void smtp_server_violation(struct smtp_server *s, const char *what);
 void smtp_server_enter(struct smtp_server *s, enum smtp_server_state st);
 size_t smtp_server_buffered(const struct smtp_server *s);

@@ -274,27 +274,28 @@ struct smuggle {
     size_t seqlen;
     const char *middle; /* what NORMALISE delivers in place of SEQ */
     size_t midlen;
-    bool bare; /* contains a bare CR or LF: REJECT refuses the message */
+    enum smtp_data_error refuse; /* why REJECT refuses the message (bare CR/LF, NUL) */
 };
 
-#define SM(name, seq, mid, bare)                                                                   \
+#define SM(name, seq, mid, refuse)                                                                 \
     {                                                                                              \
-        name, seq, sizeof(seq) - 1, mid, sizeof(mid) - 1, bare                                     \
+        name, seq, sizeof(seq) - 1, mid, sizeof(mid) - 1, refuse                                   \
     }
 
 static const struct smuggle smuggles[] = {
-    SM("LF.LF", "\n.\n", "\r\n.\r\n", true),
-    SM("LF.CRLF", "\n.\r\n", "\r\n.\r\n", true),
-    SM("CR.CR", "\r.\r", "\r\n.\r\n", true),
-    SM("CR.LF", "\r.\n", "\r\n.\r\n", true),
-    SM("LF.CR", "\n.\r", "\r\n.\r\n", true),
-    SM("CR.CRLF", "\r.\r\n", "\r\n.\r\n", true),
-    SM("CRLF.LF", "\r\n.\n", "\r\n.\r\n", true),
-    SM("CRLF.CR", "\r\n.\r", "\r\n.\r\n", true),
-    SM("CRLF NUL.CRLF", "\r\n\0.\r\n", "\r\n\0.\r\n", false),
-    SM("CRLF.NUL CRLF", "\r\n.\0\r\n", "\r\n\0\r\n", false),
-    SM("CRLF.CR CRLF", "\r\n.\r\r\n", "\r\n.\r\n\r\n", true),
-    SM("CR CRLF.CR CRLF", "\r\r\n.\r\r\n", "\r\n\r\n.\r\n\r\n", true),
+    SM("LF.LF", "\n.\n", "\r\n.\r\n", SMTP_DATA_BARE_EOL),
+    SM("LF.CRLF", "\n.\r\n", "\r\n.\r\n", SMTP_DATA_BARE_EOL),
+    SM("CR.CR", "\r.\r", "\r\n.\r\n", SMTP_DATA_BARE_EOL),
+    SM("CR.LF", "\r.\n", "\r\n.\r\n", SMTP_DATA_BARE_EOL),
+    SM("LF.CR", "\n.\r", "\r\n.\r\n", SMTP_DATA_BARE_EOL),
+    SM("CR.CRLF", "\r.\r\n", "\r\n.\r\n", SMTP_DATA_BARE_EOL),
+    SM("CRLF.LF", "\r\n.\n", "\r\n.\r\n", SMTP_DATA_BARE_EOL),
+    SM("CRLF.CR", "\r\n.\r", "\r\n.\r\n", SMTP_DATA_BARE_EOL),
+    /* NORMALISE drops the NUL, so a hop that drops NULs sees nothing new; the "." is content */
+    SM("CRLF NUL.CRLF", "\r\n\0.\r\n", "\r\n.\r\n", SMTP_DATA_NUL),
+    SM("CRLF.NUL CRLF", "\r\n.\0\r\n", "\r\n\r\n", SMTP_DATA_NUL),
+    SM("CRLF.CR CRLF", "\r\n.\r\r\n", "\r\n.\r\n\r\n", SMTP_DATA_BARE_EOL),
+    SM("CR CRLF.CR CRLF", "\r\r\n.\r\r\n", "\r\n\r\n.\r\n\r\n", SMTP_DATA_BARE_EOL),
 };
 
 static const char smuggle_head[] = "Subject: t\r\n\r\nhello";
@@ -328,12 +329,14 @@ smuggle_run(struct rec *r, const struct smuggle *sm, enum smtp_bare_eol mode, si
     assert_string_equal(r->mails.data, "a@sender.test\n");
     assert_int_equal(r->rcpts, 1);
     assert_int_equal(r->closed, 1);
-    if (sm->bare && mode == SMTP_BARE_EOL_REJECT) {
+    if (mode == SMTP_BARE_EOL_REJECT) {
         assert_int_equal(r->data_end, 0);
         assert_int_equal(r->data_failed, 1);
-        assert_int_equal(r->why, SMTP_DATA_BARE_EOL);
+        assert_int_equal(r->why, sm->refuse);
         assert_codes(r, "220 250 250 250 354 550");
-        assert_has(r, "550 5.5.2 Message refused: bare CR or LF in content\r\n");
+        assert_has(r, sm->refuse == SMTP_DATA_NUL
+                          ? "550 5.6.0 Message refused: NUL byte in content\r\n"
+                          : "550 5.5.2 Message refused: bare CR or LF in content\r\n");
         return;
     }
     char want[256];
