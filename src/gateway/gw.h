@@ -10,6 +10,7 @@
 #define SW_GATEWAY_GW_H
 
 #include <event2/bufferevent.h>
+#include <event2/dns.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <openssl/ssl.h>
@@ -35,6 +36,7 @@ struct gw_listener {
 
 struct gw_worker {
     struct event_base *base;
+    struct evdns_base *dns; /* resolves a next hop given by name, without blocking */
     const struct sw_config *cfg;
     SSL_CTX *server_ctx; /* NULL when TLS is not configured */
     SSL_CTX *client_ctx;

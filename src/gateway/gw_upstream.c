@@ -354,7 +354,7 @@ gw_upstream_open(struct gw_session *s)
     if (evutil_parse_sockaddr_port(spec, (struct sockaddr *)&ss, &sslen) == 0) {
         if (bufferevent_socket_connect(u->bev, (struct sockaddr *)&ss, sslen) < 0)
             u->state = GW_UP_BROKEN;
-    } else if (bufferevent_socket_connect_hostname(u->bev, NULL, AF_UNSPEC, g->next_hop.host,
+    } else if (bufferevent_socket_connect_hostname(u->bev, w->dns, AF_UNSPEC, g->next_hop.host,
                                                    g->next_hop.port) < 0) {
         u->state = GW_UP_BROKEN;
     }

@@ -119,6 +119,9 @@ worker_setup(struct gw_worker *w, const int *fds, size_t nfds)
         if (w->users == NULL)
             goto out;
     }
+    w->dns = evdns_base_new(w->base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
+    if (w->dns == NULL)
+        log_warn("worker: no DNS resolver (/etc/resolv.conf); a next hop given by name will fail");
     w->limiter = gw_auth_limiter_new(g->auth.max_failures, g->auth.failure_window);
     w->policy = policy_new(&(struct policy_config){.relay_networks = &g->relay_networks});
     w->events = event_sink_open(w->cfg->events.file);
@@ -164,6 +167,8 @@ worker_release(struct gw_worker *w)
     if (w->sig_int != NULL)
         event_free(w->sig_int);
     event_sink_close(w->events);
+    if (w->dns != NULL)
+        evdns_base_free(w->dns, 0);
     gw_auth_limiter_free(w->limiter);
     policy_free(w->policy);
     gw_users_free(w->users);
