@@ -253,6 +253,15 @@ smtp_data_step(struct smtp_server *s, struct smtp_data_run *run, size_t i)
     return 0;
 }
 
+/* smtp_data_text_run - the end of the run of octets from i that need no decision */
+static size_t
+smtp_data_text_run(const char *data, size_t i, size_t len)
+{
+    while (i < len && data[i] != '\r' && data[i] != '\n' && data[i] != '\0')
+        i++;
+    return i;
+}
+
 size_t
 smtp_data_feed(struct smtp_server *s, const char *data, size_t len)
 {
@@ -260,6 +269,16 @@ smtp_data_feed(struct smtp_server *s, const char *data, size_t len)
     size_t i = 0;
 
     while (i < len && s->state == SMTP_STATE_DATA) {
+        if (s->data.pos == SMTP_DATA_TEXT) {
+            size_t j = smtp_data_text_run(data, i, len);
+            if (j > i) { /* the common case: ordinary octets, counted in one step */
+                s->data.line_len += j - i;
+                if (s->data.line_len > s->cfg.max_text_line)
+                    smtp_data_fail(&s->data, SMTP_DATA_LINE_TOO_LONG);
+                i = j;
+                continue;
+            }
+        }
         int r = smtp_data_step(s, &run, i);
         if (r == 1) {
             smtp_data_end(s);
