@@ -17,6 +17,7 @@ static const char embedded_default[] =
     "      tls: implicit\n"
     "  hostname: localhost\n"
     "  workers: 1\n"
+    "  user: nobody\n"
     "  tls:\n"
     "    certificate: smtpwarden-state/cert.pem\n"
     "    key: smtpwarden-state/key.pem\n"

@@ -196,6 +196,10 @@ gw_worker_run(const struct sw_config *cfg, const int *fds, size_t nfds,
         goto out;
     if (drop_privileges != NULL && drop_privileges(cfg) < 0)
         goto out;
+    if (access(cfg->gateway.spool_dir, W_OK | X_OK) != 0)
+        log_error("spool_dir %s is not writable by this worker (%s): messages over "
+                  "limits.memory_spool will be deferred",
+                  cfg->gateway.spool_dir, strerror(errno));
     w.sig_term = evsignal_new(w.base, SIGTERM, signal_cb, &w);
     w.sig_int = evsignal_new(w.base, SIGINT, signal_cb, &w);
     evsignal_add(w.sig_term, NULL);

@@ -1,7 +1,14 @@
 """Several workers (SO_REUSEPORT) share the load; every message is delivered."""
 
+import os
+import pwd
+import shutil
 import smtplib
+import ssl
+import tempfile
 import threading
+
+import pytest
 
 from swtest import make_message, new_msgid, wait_until
 
@@ -38,3 +45,47 @@ def test_two_workers_forty_messages(gateway, sink):
         10, what="40 connection events")
     workers = {e["worker"] for e in conns}
     assert len(workers) == 2, "all 40 connections went to worker(s) %r" % workers
+
+
+def _uid_of(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("Uid:"):
+                return int(line.split()[1])
+    return None
+
+
+def _children(pid):
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    return out
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="privilege drop needs root")
+def test_workers_drop_privileges(gateway, sink, request):
+    """Started as root, the workers run as gateway.user once their files are open; mail,
+    TLS and events still work, and the master keeps root to bind again on reload."""
+    spool = tempfile.mkdtemp(prefix="sw-spool-", dir="/tmp")  # tmp_path is root-only
+    os.chmod(spool, 0o1777)
+    request.addfinalizer(lambda: shutil.rmtree(spool, ignore_errors=True))
+    gw = gateway({"gateway": {"user": "nobody", "workers": 2, "spool_dir": spool,
+                              "limits": {"memory_spool": 1024}}})
+    nobody = pwd.getpwnam("nobody").pw_uid
+    workers = wait_until(lambda: _children(gw.proc.pid) if len(_children(gw.proc.pid)) == 2
+                         else None, 10, what="two workers")
+    assert _uid_of(gw.proc.pid) == 0
+    assert all(_uid_of(w) == nobody for w in workers), [(w, _uid_of(w)) for w in workers]
+    msgid = new_msgid("nobody")
+    big = make_message(msgid, body=("x" * 70 + "\r\n") * 100)  # spills past memory_spool
+    with smtplib.SMTP("127.0.0.1", gw.port, timeout=15) as s:
+        s.starttls(context=ssl._create_unverified_context())
+        s.sendmail("alice@example.com", ["bob@example.net"], big)
+    msgs = sink.wait_count(1, timeout=10)
+    assert any(m.has_msgid(msgid) for m in msgs)
