@@ -5,6 +5,8 @@
 #ifndef SW_CLI_CLI_H
 #define SW_CLI_CLI_H
 
+#include <stdbool.h>
+
 int cmd_gateway(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 int cmd_hash_password(int argc, char **argv);
@@ -12,5 +14,7 @@ int cmd_hash_password(int argc, char **argv);
 /* cli_is_flag - argv[i] is --name or -short */
 int cli_is_flag(const char *arg, const char *long_name, const char *short_name);
 void cli_print_version(void);
+/* cli_common_flag - handle --help (prints usage) and --version; true when arg was one of them */
+bool cli_common_flag(const char *arg, const char *usage);
 
 #endif

@@ -25,11 +25,7 @@ cmd_check_config(int argc, char **argv)
     struct sw_config *cfg;
 
     for (int i = 1; i < argc; i++) {
-        if (cli_is_flag(argv[i], "--help", "-h")) {
-            fputs(usage, stdout);
-            return 0;
-        } else if (cli_is_flag(argv[i], "--version", "-V")) {
-            cli_print_version();
+        if (cli_common_flag(argv[i], usage)) {
             return 0;
         } else if (cli_is_flag(argv[i], "--reference", NULL)) {
             struct buf b;

@@ -28,11 +28,7 @@ cmd_gateway(int argc, char **argv)
     struct gateway_options opt = {0};
 
     for (int i = 1; i < argc; i++) {
-        if (cli_is_flag(argv[i], "--help", "-h")) {
-            fputs(usage, stdout);
-            return 0;
-        } else if (cli_is_flag(argv[i], "--version", "-V")) {
-            cli_print_version();
+        if (cli_common_flag(argv[i], usage)) {
             return 0;
         } else if (cli_is_flag(argv[i], "--config", "-c") && i + 1 < argc) {
             opt.config_path = argv[++i];

@@ -25,14 +25,8 @@ cmd_hash_password(int argc, char **argv)
     int rc = 1;
 
     for (int i = 1; i < argc; i++) {
-        if (cli_is_flag(argv[i], "--help", "-h")) {
-            fputs(usage, stdout);
+        if (cli_common_flag(argv[i], usage))
             return 0;
-        }
-        if (cli_is_flag(argv[i], "--version", "-V")) {
-            cli_print_version();
-            return 0;
-        }
         fprintf(stderr, "smtpwarden hash-password: unexpected argument '%s'\n", argv[i]);
         return 2;
     }

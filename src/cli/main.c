@@ -31,6 +31,20 @@ cli_print_version(void)
     printf("smtpwarden %s\n", SW_VERSION);
 }
 
+bool
+cli_common_flag(const char *arg, const char *usage_text)
+{
+    if (cli_is_flag(arg, "--help", "-h")) {
+        fputs(usage_text, stdout);
+        return true;
+    }
+    if (cli_is_flag(arg, "--version", "-V")) {
+        cli_print_version();
+        return true;
+    }
+    return false;
+}
+
 int
 main(int argc, char **argv)
 {
