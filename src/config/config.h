@@ -99,6 +99,33 @@ struct cfg_gateway {
     char *spool_dir; /* temporary files for large messages; default /tmp */
 };
 
+/* One sender identity (issue 3): exactly one of sasl, client_cert_*, network, m365_tenant. */
+struct cfg_identity {
+    char *name;
+    char *sasl;               /* sasl: USER */
+    char *client_cert_sha256; /* client_cert: { sha256: HEX } (lower-cased, no colons) */
+    char *client_cert_name;   /* client_cert: { name: CN } */
+    struct cidr_list network; /* network: [CIDR, ...] */
+    char *m365_tenant;        /* m365_tenant: GUID (lower-cased) */
+    char *m365_domain;        /* m365_domain: NAME.onmicrosoft.com */
+    char **domains;           /* domains: [a.example, "*.sub.example"] */
+    size_t ndomains;
+    char **senders; /* senders: [alice@a.example] */
+    size_t nsenders;
+    bool send_bounces; /* send_bounces: false */
+    int line;
+};
+
+/* A DKIM signing key (dkim: [{domain, selector, key}]). */
+struct cfg_dkim_key {
+    char *domain;
+    char *selector;
+    char *key; /* PEM path (resolved like other paths) */
+    int line;
+};
+
+enum cfg_alignment { CFG_ALIGN_OFF, CFG_ALIGN_RELAXED, CFG_ALIGN_STRICT };
+
 struct cfg_events {
     char *file; /* "-" = stdout (default) */
 };
@@ -108,6 +135,16 @@ struct sw_config {
     struct cfg_gateway gateway;
     struct cfg_events events;
     char *log_level; /* debug, info, warning, error */
+
+    struct cfg_identity *identities; /* identities: [...] */
+    size_t nidentities;
+    struct {
+        struct cidr_list networks; /* m365.networks: Exchange Online source ranges */
+        char *certificate_name;    /* m365.certificate_name */
+    } m365;
+    struct cfg_dkim_key *dkim; /* dkim: [...] */
+    size_t ndkim;
+    enum cfg_alignment alignment; /* policy.alignment: off (default), relaxed, strict */
 };
 
 struct config_diag {
