@@ -289,12 +289,9 @@ write_field(const struct dkim_signer *s, struct fold *f, char **names, size_t n,
     if (s->body_length)
         fold_tag(f, "l", num);
     write_h(f, names, n);
-    fold_word(f, "bh=", 3, true);
     buf_reset(&v);
     dkim_base64_encode(bh, DKIM_HASH_LEN, &v);
-    fold_base64(f, v.data, v.len);
-    buf_append(f->out, ";", 1);
-    f->col++;
+    fold_tag(f, "bh", v.data);
     fold_word(f, "b=", 2, true);
     buf_release(&v);
 }
