@@ -1,0 +1,386 @@
+/* mime_encword - RFC 2047 encoded-word decoding and UTF-8 clean-up for display text. */
+#include "mime/mime_encword.h"
+
+#include <errno.h>
+#include <iconv.h>
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+#define ENCWORD_MAX_CHARSET 40
+
+/* One encoded word found in the input. */
+struct encword {
+    size_t end; /* index just past "?=" */
+    char charset[ENCWORD_MAX_CHARSET + 1];
+    char enc;    /* 'B' or 'Q' */
+    size_t text; /* start of the encoded text */
+    size_t text_len;
+};
+
+static const char utf8_replacement[] = "\xEF\xBF\xBD";
+
+/* is_charset_char - a byte allowed in a charset name we pass on (RFC 2047 token, narrowed) */
+static bool
+is_charset_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == ':' || c == '+' || c == '*';
+}
+
+/* parse_encword - recognise an encoded word at s[i]; false when there is none */
+static bool
+parse_encword(const char *s, size_t n, size_t i, struct encword *w)
+{
+    size_t j = i + 2, cs_len, k;
+
+    if (n - i < 8 || s[i] != '=' || s[i + 1] != '?')
+        return false;
+    while (j < n && is_charset_char(s[j]))
+        j++;
+    cs_len = j - (i + 2);
+    if (j + 3 >= n || s[j] != '?' || s[j + 2] != '?' || cs_len == 0)
+        return false;
+    w->enc = (char)(s[j + 1] & ~0x20);
+    if (w->enc != 'B' && w->enc != 'Q')
+        return false;
+    k = j + 3;
+    while (k < n && s[k] != '?' && s[k] > ' ' && s[k] < 0x7f)
+        k++;
+    if (k + 1 >= n || s[k] != '?' || s[k + 1] != '=')
+        return false;
+    /* RFC 2231 5: charset*language; the language is of no use here */
+    const char *star = memchr(s + i + 2, '*', cs_len);
+    if (star)
+        cs_len = (size_t)(star - (s + i + 2));
+    if (cs_len == 0 || cs_len > ENCWORD_MAX_CHARSET)
+        return false;
+    memcpy(w->charset, s + i + 2, cs_len);
+    w->charset[cs_len] = '\0';
+    w->text = j + 3;
+    w->text_len = k - w->text;
+    w->end = k + 2;
+    return true;
+}
+
+/* hex_value - value of a hex digit, -1 if none */
+static int
+hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (char)(c | 0x20);
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* decode_q - RFC 2047 4.2 "Q" text to bytes */
+static void
+decode_q(const char *s, size_t n, struct buf *raw, unsigned *flags)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        int hi, lo;
+        if (c == '_') {
+            c = ' ';
+        } else if (c == '=') {
+            hi = i + 2 < n ? hex_value(s[i + 1]) : -1;
+            lo = hi >= 0 ? hex_value(s[i + 2]) : -1;
+            if (hi >= 0 && lo >= 0) {
+                c = (char)(hi << 4 | lo);
+                i += 2;
+            } else {
+                *flags |= MIME_ENCWORD_BAD_DATA;
+            }
+        }
+        buf_append(raw, &c, 1);
+    }
+}
+
+/* b64_value - value of a base64 digit, -1 if none */
+static int
+b64_value(char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+')
+        return 62;
+    if (c == '/')
+        return 63;
+    return -1;
+}
+
+/* decode_b - RFC 2047 4.1 "B" text to bytes; bad digits are skipped and flagged */
+static void
+decode_b(const char *s, size_t n, struct buf *raw, unsigned *flags)
+{
+    uint32_t acc = 0;
+    unsigned bits = 0;
+    bool pad = false;
+
+    for (size_t i = 0; i < n; i++) {
+        int v = b64_value(s[i]);
+        if (s[i] == '=') {
+            pad = true;
+            continue;
+        }
+        if (v < 0 || pad) {
+            *flags |= MIME_ENCWORD_BAD_DATA;
+            continue;
+        }
+        acc = (acc << 6 | (uint32_t)v) & 0xffffff;
+        bits += 6;
+        if (bits >= 8) {
+            char c = (char)(acc >> (bits - 8));
+            bits -= 8;
+            buf_append(raw, &c, 1);
+        }
+    }
+    if (bits >= 6)
+        *flags |= MIME_ENCWORD_BAD_DATA; /* a lone sextet is not a byte */
+}
+
+/* charset_is - case-insensitive match against one of the names in a NULL-ended list */
+static bool
+charset_is(const char *cs, const char *const *names)
+{
+    for (; *names; names++)
+        if (strcasecmp(cs, *names) == 0)
+            return true;
+    return false;
+}
+
+/* convert_iconv - bytes in charset cs to UTF-8 in out; -1 if iconv does not know cs */
+static int
+convert_iconv(const char *cs, const char *in, size_t n, struct buf *utf8, unsigned *flags)
+{
+    iconv_t cd = iconv_open("UTF-8", cs);
+    char tmp[256];
+
+    if (cd == (iconv_t)-1)
+        return -1;
+    while (n > 0) {
+        char *ip = (char *)in, *op = tmp;
+        size_t il = n, ol = sizeof tmp;
+        size_t r = iconv(cd, &ip, &il, &op, &ol);
+        buf_append(utf8, tmp, (size_t)(op - tmp));
+        in = ip;
+        n = il;
+        if (r == (size_t)-1 && errno != E2BIG) {
+            /* EILSEQ or EINVAL: one bad byte becomes one replacement character */
+            buf_append(utf8, utf8_replacement, 3);
+            *flags |= MIME_ENCWORD_BAD_DATA;
+            in++;
+            n--;
+            iconv(cd, NULL, NULL, NULL, NULL);
+        }
+    }
+    iconv_close(cd);
+    return 0;
+}
+
+/* convert_charset - decoded bytes of one word to UTF-8; -1 for an unknown charset */
+static int
+convert_charset(const char *cs, const struct buf *raw, struct buf *utf8, unsigned *flags)
+{
+    static const char *const utf8_names[] = {"utf-8", "utf8", "us-ascii", "ascii", NULL};
+    static const char *const latin1_names[] = {"iso-8859-1", "iso8859-1", "latin1", NULL};
+
+    if (charset_is(cs, utf8_names)) {
+        buf_append(utf8, raw->data, raw->len);
+        return 0;
+    }
+    if (charset_is(cs, latin1_names)) {
+        for (size_t i = 0; i < raw->len; i++) {
+            unsigned char c = (unsigned char)raw->data[i];
+            char two[2] = {(char)(0xC0 | c >> 6), (char)(0x80 | (c & 0x3f))};
+            buf_append(utf8, c < 0x80 ? (const char *)&raw->data[i] : two, c < 0x80 ? 1 : 2);
+        }
+        return 0;
+    }
+    return convert_iconv(cs, raw->data, raw->len, utf8, flags);
+}
+
+/* decode_word - append the UTF-8 text of one encoded word (or its raw text) to out */
+static int
+decode_word(const char *s, size_t start, const struct encword *w, struct buf *out, unsigned *flags)
+{
+    struct buf raw, utf8;
+    int rc;
+
+    buf_init(&raw, 0);
+    buf_init(&utf8, 0);
+    if (w->enc == 'Q')
+        decode_q(s + w->text, w->text_len, &raw, flags);
+    else
+        decode_b(s + w->text, w->text_len, &raw, flags);
+    if (convert_charset(w->charset, &raw, &utf8, flags) == 0) {
+        *flags |= MIME_ENCWORD_DECODED;
+        rc = mime_encword_utf8_clean(utf8.data, utf8.len, out, flags);
+    } else {
+        *flags |= MIME_ENCWORD_BAD_CHARSET;
+        rc = mime_encword_utf8_clean(s + start, w->end - start, out, flags);
+    }
+    buf_release(&utf8);
+    buf_release(&raw);
+    return rc;
+}
+
+/* skip_to_next_word - after an encoded word ending at i, the index of the next encoded word
+ * when only whitespace separates them (RFC 2047 6.2), else i */
+static size_t
+skip_to_next_word(const char *s, size_t n, size_t i)
+{
+    size_t j = i;
+    struct encword w;
+
+    while (j < n && (s[j] == ' ' || s[j] == '\t' || s[j] == '\r' || s[j] == '\n'))
+        j++;
+    if (j > i && parse_encword(s, n, j, &w))
+        return j;
+    return i;
+}
+
+/* mime_encword_decode - decode encoded words in s[0..n) and append UTF-8 to out */
+int
+mime_encword_decode(const char *s, size_t n, struct buf *out, struct mime_encword_result *res)
+{
+    struct mime_encword_result r = {0};
+    size_t i = 0, plain = 0;
+    int rc = 0;
+
+    while (i < n && rc == 0) {
+        struct encword w;
+        if (s[i] != '=' || !parse_encword(s, n, i, &w)) {
+            i++;
+            continue;
+        }
+        rc = mime_encword_utf8_clean(s + plain, i - plain, out, &r.flags);
+        if (rc == 0)
+            rc = decode_word(s, i, &w, out, &r.flags);
+        if (i == 0)
+            r.starts_encoded = true;
+        if (w.end == n)
+            r.ends_encoded = true;
+        i = plain = skip_to_next_word(s, n, w.end);
+    }
+    if (rc == 0)
+        rc = mime_encword_utf8_clean(s + plain, n - plain, out, &r.flags);
+    if (res)
+        *res = r;
+    return rc;
+}
+
+/* utf8_seq_len - length of the valid UTF-8 sequence at s (RFC 3629), 0 if invalid */
+static size_t
+utf8_seq_len(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    size_t len;
+    uint32_t c = s[0], min;
+
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2, c &= 0x1f, min = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3, c &= 0x0f, min = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4, c &= 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        c = c << 6 | (s[i] & 0x3f);
+    }
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        return 0;
+    *cp = c;
+    return len;
+}
+
+/* is_bidi_control - the override and isolate characters of Unicode's bidi algorithm */
+static bool
+is_bidi_control(uint32_t c)
+{
+    return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200F ||
+           c == 0x061C;
+}
+
+/* mime_encword_utf8_clean - append s[0..n) to out as clean UTF-8 */
+int
+mime_encword_utf8_clean(const char *s, size_t n, struct buf *out, unsigned *flags)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+
+    while (i < n) {
+        uint32_t cp;
+        size_t len = utf8_seq_len(u + i, n - i, &cp);
+        const char *put = s + i;
+        size_t put_len = len;
+        if (len == 0) {
+            *flags |= MIME_ENCWORD_BAD_UTF8;
+            put = utf8_replacement, put_len = 3, len = 1;
+        } else if (cp == '\t') {
+            put = " ";
+        } else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xA0)) {
+            *flags |= MIME_ENCWORD_CTL;
+            put = utf8_replacement, put_len = 3;
+        } else if (is_bidi_control(cp)) {
+            *flags |= MIME_ENCWORD_BIDI;
+        }
+        if (buf_append(out, put, put_len) != 0)
+            return -1;
+        i += len;
+    }
+    return 0;
+}
+
+/* mime_encword_fold_lookalikes - ASCII lower case, fullwidth forms (U+FF01-FF5E) folded to ASCII,
+ * and the other lookalikes of '@' and '.' mapped; whether anything non-ASCII was mapped */
+bool
+mime_encword_fold_lookalikes(const char *s, struct buf *out)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    bool mapped = false;
+
+    for (size_t i = 0; u[i]; i++) {
+        char c = (char)u[i];
+        if (u[i] == 0xEF && u[i + 1] == 0xBC && u[i + 2] >= 0x81 && u[i + 2] <= 0xBF) {
+            c = (char)(u[i + 2] - 0x60); /* U+FF01..U+FF3F -> '!'..'_' */
+            i += 2;
+        } else if (u[i] == 0xEF && u[i + 1] == 0xBD && u[i + 2] >= 0x80 && u[i + 2] <= 0x9E) {
+            c = (char)(u[i + 2] - 0x20); /* U+FF40..U+FF5E -> '`'..'~' */
+            i += 2;
+        } else if (u[i] == 0xEF && u[i + 1] == 0xB9 && u[i + 2] == 0xAB) {
+            c = '@'; /* U+FE6B small commercial at */
+            i += 2;
+        } else if ((u[i] == 0xE3 && u[i + 1] == 0x80 && u[i + 2] == 0x82) ||
+                   (u[i] == 0xEF && u[i + 1] == 0xBD && u[i + 2] == 0xA1)) {
+            c = '.'; /* U+3002 ideographic and U+FF61 halfwidth ideographic full stop */
+            i += 2;
+        } else {
+            buf_append(out, &c, 1);
+            continue;
+        }
+        mapped = true;
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c + 32);
+        buf_append(out, &c, 1);
+    }
+    for (size_t i = 0; i < out->len; i++)
+        if (out->data[i] >= 'A' && out->data[i] <= 'Z')
+            out->data[i] = (char)(out->data[i] + 32);
+    return mapped;
+}

@@ -1,0 +1,61 @@
+/*
+ * mime_encword - RFC 2047 encoded words to UTF-8, and UTF-8 clean-up for display text.
+ *
+ * mime_encword_decode() copies text to `out`, replacing every encoded word
+ * (`=?charset[*lang]?B|Q?text?=`, RFC 2047 2 and RFC 2231 5) with its UTF-8 decoding, dropping
+ * the whitespace between two adjacent encoded words (RFC 2047 6.2). Words are decoded wherever
+ * they stand, also inside quoted strings and glued to other text: stricter readers would leave
+ * those alone, but common mail clients decode them, and what a reader may be shown is what a
+ * spoofing check must look at. Charsets: UTF-8, US-ASCII and ISO-8859-1 directly, any other
+ * through iconv(3); a charset iconv does not know leaves the word as raw text, flagged.
+ *
+ * mime_encword_utf8_clean() copies text that should be UTF-8 (RFC 6532) to `out`: invalid
+ * sequences and control characters (NUL, CR, LF, DEL, C0; a TAB becomes a space) become
+ * U+FFFD, so a display name can never carry a line break or a NUL into a log or a header.
+ * Both report what they saw as MIME_ENCWORD_* bits; bidirectional-override characters are kept
+ * but flagged (a name shown right to left can hide an address).
+ *
+ * mime_encword_fold_lookalikes() gives the form in which display text is searched for
+ * addresses, so that `ceo＠bank．example` is seen as the address it imitates.
+ *
+ * Limits: output is bounded by out->max (an append that would pass it stops the copy, returns
+ * -1, out keeps what fitted). Pure; re-entrant (one iconv descriptor per call, never shared).
+ */
+#ifndef SW_MIME_MIME_ENCWORD_H
+#define SW_MIME_MIME_ENCWORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/buf.h"
+
+enum mime_encword_flag {
+    MIME_ENCWORD_DECODED = 1u << 0,     /* at least one encoded word was decoded */
+    MIME_ENCWORD_BAD_CHARSET = 1u << 1, /* a charset we cannot convert: word kept raw */
+    MIME_ENCWORD_BAD_DATA = 1u << 2,    /* bad B/Q text or bytes invalid in their charset */
+    MIME_ENCWORD_BAD_UTF8 = 1u << 3,    /* invalid UTF-8 replaced by U+FFFD */
+    MIME_ENCWORD_CTL = 1u << 4,         /* a control character replaced by U+FFFD */
+    MIME_ENCWORD_BIDI = 1u << 5,        /* a bidirectional override/isolate character */
+};
+
+/* What one call saw. */
+struct mime_encword_result {
+    bool starts_encoded; /* the text begins with an encoded word */
+    bool ends_encoded;   /* the text ends with an encoded word */
+    unsigned flags;      /* enum mime_encword_flag bits */
+};
+
+/* mime_encword_decode - decode encoded words in s[0..n) and append UTF-8 to out; res may be
+ * NULL; 0, or -1 when out->max was reached */
+int mime_encword_decode(const char *s, size_t n, struct buf *out, struct mime_encword_result *res);
+
+/* mime_encword_utf8_clean - append s[0..n) to out as clean UTF-8, or-ing flags into *flags;
+ * 0, or -1 when out->max was reached */
+int mime_encword_utf8_clean(const char *s, size_t n, struct buf *out, unsigned *flags);
+
+/* mime_encword_fold_lookalikes - append s (NUL-terminated UTF-8) to out for address
+ * matching: ASCII lower case, fullwidth forms U+FF01-FF5E folded to ASCII, U+FE6B to '@',
+ * U+3002 and U+FF61 to '.'; true when a non-ASCII character was folded */
+bool mime_encword_fold_lookalikes(const char *s, struct buf *out);
+
+#endif
