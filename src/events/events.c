@@ -170,6 +170,7 @@ event_transaction(struct event_sink *s, const struct conn_facts *c, const struct
         json_array_append_new(refused, json_pack("{s:o, s:o}", "addr", jstr(t->refused[i].addr),
                                                  "reply", jstr(t->refused[i].reply)));
     json_object_set_new(o, "txn", json_integer(t->index));
+    json_object_set_new(o, "identity", str_or_null(t->identity));
     json_object_set_new(o, "mail_from", jstr(t->mail_from));
     json_object_set_new(o, "rcpt_to", rcpt);
     json_object_set_new(o, "rcpt_refused", refused);

@@ -44,6 +44,7 @@ struct gw_worker {
     struct gw_auth_limiter *limiter;
     struct event_sink *events;
     struct policy *policy;
+    struct identity_set *identities;
     struct gw_listener *listeners;
     size_t nlisteners;
     struct gw_session *sessions;

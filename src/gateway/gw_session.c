@@ -219,6 +219,8 @@ hook_mail(void *ctx, const struct smtp_path *from)
         return;
     }
     policy_mail(s->w->policy, &s->facts, &s->txn, &v);
+    if (v.identity != NULL)
+        snprintf(s->txn.identity, sizeof s->txn.identity, "%s", v.identity);
     if (v.action != VERDICT_CONTINUE) {
         log_info("%s: MAIL FROM:<%s> from %s refused: %s", s->facts.conn_id, from->addr,
                  s->facts.client_addr, v.reason ? v.reason : "policy");

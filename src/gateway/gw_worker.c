@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "gateway/gw.h"
+#include "gateway/gw_identity.h"
 #include "gateway/gw_tls.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -123,7 +124,9 @@ worker_setup(struct gw_worker *w, const int *fds, size_t nfds)
     if (w->dns == NULL)
         log_warn("worker: no DNS resolver (/etc/resolv.conf); a next hop given by name will fail");
     w->limiter = gw_auth_limiter_new(g->auth.max_failures, g->auth.failure_window);
-    w->policy = policy_new(&(struct policy_config){.relay_networks = &g->relay_networks});
+    w->identities = gw_identities_from_config(w->cfg);
+    w->policy = policy_new(
+        &(struct policy_config){.relay_networks = &g->relay_networks, .identities = w->identities});
     w->events = event_sink_open(w->cfg->events.file);
     if (w->events == NULL) {
         buf_printf(&err, "events file %s: %s", w->cfg->events.file, strerror(errno));
@@ -171,6 +174,7 @@ worker_release(struct gw_worker *w)
         evdns_base_free(w->dns, 0);
     gw_auth_limiter_free(w->limiter);
     policy_free(w->policy);
+    identity_set_free(w->identities);
     gw_users_free(w->users);
     SSL_CTX_free(w->server_ctx);
     SSL_CTX_free(w->client_ctx);

@@ -49,7 +49,8 @@ struct rcpt_refusal {
 };
 
 struct txn_facts {
-    unsigned index; /* 1-based within the connection */
+    unsigned index;    /* 1-based within the connection */
+    char identity[64]; /* the sender identity policy resolved, "" when none (yet) */
     char mail_from[SMTP_PATH_MAX + 1];
     char **rcpt; /* accepted recipients */
     unsigned nrcpt;
@@ -75,6 +76,7 @@ struct verdict {
     enum verdict_action action;
     struct smtp_reply reply; /* what the client is answered */
     const char *reason;      /* a stable token: "relay_denied", "relayed", ... */
+    const char *identity;    /* the identity the decision is about, or NULL */
 };
 
 /* verdict_set - fill a verdict; the reply text is formatted */

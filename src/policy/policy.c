@@ -8,6 +8,7 @@
 
 struct policy {
     struct relay_policy relay;
+    const struct identity_set *identities;
 };
 
 struct policy *
@@ -15,6 +16,7 @@ policy_new(const struct policy_config *cfg)
 {
     struct policy *p = xcalloc(1, sizeof *p);
     p->relay.networks = cfg->relay_networks;
+    p->identities = cfg->identities != NULL && cfg->identities->n > 0 ? cfg->identities : NULL;
     return p;
 }
 
@@ -31,7 +33,42 @@ verdict_continue(struct verdict *v)
 {
     v->action = VERDICT_CONTINUE;
     v->reason = NULL;
+    v->identity = NULL;
     v->reply.code = 0;
+}
+
+/* envelope_check - the identity must own MAIL FROM; <> only for identities that send bounces */
+static void
+envelope_check(const struct identity *id, const struct txn_facts *t, struct verdict *v)
+{
+    if (t->mail_from[0] == '\0') {
+        if (!id->send_bounces)
+            verdict_set(v, VERDICT_REJECT, "bounce_not_allowed", 550, "5.7.1",
+                        "Identity %s may not send with the null sender <>", id->name);
+        return;
+    }
+    if (!identity_owns_address(id, t->mail_from))
+        verdict_set(v, VERDICT_REJECT, "envelope_not_owned", 550, "5.7.1",
+                    "Sender <%s> is not owned by identity %s", t->mail_from, id->name);
+}
+
+/* identity_mail - MAIL with identities configured */
+static void
+identity_mail(const struct policy *p, const struct conn_facts *c, const struct txn_facts *t,
+              struct verdict *v)
+{
+    const char *why = NULL;
+    const struct identity *id = identity_resolve(p->identities, c, &why);
+
+    if (id == NULL) {
+        if (c->auth_user[0] == '\0' && identity_is_m365_client(p->identities, c))
+            return; /* Exchange Online: the message's tenant evidence decides at its headers */
+        verdict_set(v, VERDICT_REJECT, "no_identity", 554, "5.7.1",
+                    "Relay access denied: %s (client %s)", why, c->client_addr);
+        return;
+    }
+    v->identity = id->name;
+    envelope_check(id, t, v);
 }
 
 void
@@ -62,8 +99,11 @@ void
 policy_mail(const struct policy *p, const struct conn_facts *c, const struct txn_facts *t,
             struct verdict *v)
 {
-    (void)t;
     verdict_continue(v);
+    if (p->identities != NULL) {
+        identity_mail(p, c, t, v);
+        return;
+    }
     if (!relay_policy_check(&p->relay, c, v))
         return; /* v holds the refusal */
     verdict_continue(v);

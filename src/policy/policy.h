@@ -4,9 +4,12 @@
  * each fills a verdict: VERDICT_CONTINUE (nothing decided, go on) or a decision with the reply
  * the client should get and a stable reason token.
  *
- * Today the decisions are the default-deny relay rule at MAIL (authenticated client or client
- * network). Identities, sender-domain ownership, content and behaviour plug in here (issues 3,
- * 4 and 6) without the front-ends changing.
+ * At MAIL: with identities configured, the client must resolve to exactly one identity (an
+ * Exchange Online connection waits for the message's tenant evidence) and that identity must own
+ * the envelope sender (the null sender only with send_bounces); relay_networks is then ignored.
+ * Without identities, the interim rule of the first release applies: an authenticated client or
+ * a client network may relay. Content and behaviour plug in here too (issues 4 and 6) without
+ * the front-ends changing.
  *
  * Pure: no I/O, no globals. A policy is immutable once made and may be shared by threads.
  * Free with policy_free().
@@ -17,10 +20,12 @@
 #include <stddef.h>
 
 #include "policy/facts.h"
+#include "policy/identity.h"
 #include "util/cidr.h"
 
 struct policy_config {
     const struct cidr_list *relay_networks; /* not copied: must outlive the policy */
+    const struct identity_set *identities;  /* not copied; NULL or empty: the interim rule */
 };
 
 struct policy;

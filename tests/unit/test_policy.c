@@ -1,0 +1,154 @@
+/* test_policy - the MAIL decision, facts in, verdict and reason out (golden table). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "policy/policy.h"
+#include "util/mem.h"
+
+/* add_identity - one identity of the given kind owning `domain` (and `sender` if given) */
+static void
+add_identity(struct identity_set *set, const char *name, enum identity_kind kind, const char *key,
+             const char *domain, const char *sender, bool bounces)
+{
+    struct identity id = {0};
+    struct cidr c;
+
+    id.name = xstrdup(name);
+    id.kind = kind;
+    if (kind == IDENTITY_SASL)
+        id.sasl_user = xstrdup(key);
+    if (kind == IDENTITY_NETWORK) {
+        assert_int_equal(cidr_parse(key, &c), 0);
+        cidr_list_add(&id.networks, &c);
+    }
+    if (kind == IDENTITY_M365_TENANT)
+        id.tenant_id = xstrdup(key);
+    if (domain != NULL) {
+        id.domains = xcalloc(1, sizeof *id.domains);
+        id.domains[id.ndomains++] = xstrdup(domain);
+    }
+    if (sender != NULL) {
+        id.senders = xcalloc(1, sizeof *id.senders);
+        id.senders[id.nsenders++] = xstrdup(sender);
+    }
+    id.send_bounces = bounces;
+    identity_set_add(set, &id);
+}
+
+static void
+test_mail_with_identities(void **state)
+{
+    static const struct {
+        const char *client, *user, *m365_cn, *from;
+        enum verdict_action action;
+        const char *reason, *identity;
+        int code;
+    } rows[] = {
+        {"192.0.2.10", "", NULL, "billing@a.example", VERDICT_CONTINUE, NULL, "app-a", 0},
+        {"192.0.2.10", "", NULL, "ceo@bank.example", VERDICT_REJECT, "envelope_not_owned", "app-a",
+         550},
+        {"192.0.2.10", "", NULL, "", VERDICT_REJECT, "bounce_not_allowed", "app-a", 550},
+        {"192.0.2.99", "", NULL, "billing@a.example", VERDICT_REJECT, "no_identity", NULL, 554},
+        {"192.0.2.99", "alice", NULL, "alice@a.example", VERDICT_CONTINUE, NULL, "alice", 0},
+        {"192.0.2.99", "alice", NULL, "bob@a.example", VERDICT_REJECT, "envelope_not_owned",
+         "alice", 550},
+        {"192.0.2.99", "bounces", NULL, "", VERDICT_CONTINUE, NULL, "bounces", 0},
+        /* an authenticated stranger inside app-a's network gets nothing of app-a's */
+        {"192.0.2.10", "mallory", NULL, "billing@a.example", VERDICT_REJECT, "no_identity", NULL,
+         554},
+        /* Exchange Online: undecided at MAIL, the tenant evidence in the headers decides */
+        {"127.0.0.70", "", "mail.protection.outlook.com", "x@contoso.example", VERDICT_CONTINUE,
+         NULL, NULL, 0},
+        {"127.0.0.70", "", "evil.example", "x@contoso.example", VERDICT_REJECT, "no_identity", NULL,
+         554},
+    };
+    struct identity_set *set = identity_set_new();
+    struct cidr m365;
+
+    add_identity(set, "app-a", IDENTITY_NETWORK, "192.0.2.10/32", "a.example", NULL, false);
+    add_identity(set, "alice", IDENTITY_SASL, "alice", NULL, "alice@a.example", false);
+    add_identity(set, "bounces", IDENTITY_SASL, "bounces", "a.example", NULL, true);
+    add_identity(set, "contoso", IDENTITY_M365_TENANT, "6f1c2f1e-2d0b-4b71-9a8e-0d6f0c7f9a11",
+                 "contoso.example", NULL, false);
+    assert_int_equal(cidr_parse("127.0.0.64/26", &m365), 0);
+    cidr_list_add(&set->m365_networks, &m365);
+    set->m365_cert_name = xstrdup("mail.protection.outlook.com");
+    struct cidr_list relay = {0};
+    struct cidr everything;
+    assert_int_equal(cidr_parse("0.0.0.0/0", &everything), 0);
+    cidr_list_add(&relay, &everything); /* ignored once identities exist */
+    struct policy *p = policy_new(&(struct policy_config){&relay, set});
+
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct conn_facts c = {0};
+        struct txn_facts t;
+        struct verdict v;
+        assert_int_equal(ip_addr_parse(rows[i].client, &c.client_ip), 0);
+        snprintf(c.client_addr, sizeof c.client_addr, "%s", rows[i].client);
+        snprintf(c.auth_user, sizeof c.auth_user, "%s", rows[i].user);
+        if (rows[i].m365_cn != NULL) {
+            c.tls.active = c.tls.has_cert = c.tls.cert_verified = true;
+            snprintf(c.tls.cert_subject, sizeof c.tls.cert_subject, "CN=%s", rows[i].m365_cn);
+        }
+        txn_facts_init(&t, 1);
+        snprintf(t.mail_from, sizeof t.mail_from, "%s", rows[i].from);
+        policy_mail(p, &c, &t, &v);
+        print_message("row %zu: %s %s\n", i, verdict_action_name(v.action),
+                      v.reason ? v.reason : "-");
+        assert_int_equal(v.action, rows[i].action);
+        if (rows[i].reason != NULL)
+            assert_string_equal(v.reason, rows[i].reason);
+        if (rows[i].identity != NULL)
+            assert_string_equal(v.identity, rows[i].identity);
+        else
+            assert_null(v.identity);
+        if (rows[i].code != 0) {
+            assert_int_equal(v.reply.code, rows[i].code);
+            assert_string_equal(v.reply.enh, "5.7.1");
+        }
+    }
+    policy_free(p);
+    cidr_list_release(&relay);
+    identity_set_free(set);
+}
+
+static void
+test_mail_interim_rule(void **state)
+{
+    struct cidr_list relay = {0};
+    struct cidr net;
+    struct policy *p;
+    struct conn_facts c = {0};
+    struct txn_facts t;
+    struct verdict v;
+
+    assert_int_equal(cidr_parse("192.0.2.0/24", &net), 0);
+    cidr_list_add(&relay, &net);
+    p = policy_new(&(struct policy_config){&relay, NULL});
+    txn_facts_init(&t, 1);
+    assert_int_equal(ip_addr_parse("198.51.100.1", &c.client_ip), 0);
+    policy_mail(p, &c, &t, &v);
+    assert_int_equal(v.action, VERDICT_REJECT);
+    assert_string_equal(v.reason, "relay_denied");
+    assert_int_equal(ip_addr_parse("192.0.2.1", &c.client_ip), 0);
+    policy_mail(p, &c, &t, &v);
+    assert_int_equal(v.action, VERDICT_CONTINUE);
+    policy_free(p);
+    cidr_list_release(&relay);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mail_with_identities),
+        cmocka_unit_test(test_mail_interim_rule),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
