@@ -160,6 +160,7 @@ dkim_taglist_parse(const char *t, size_t len, dkim_tag_fn fn, void *ctx, enum dk
         lens[n++] = name_len;
         if (fn(ctx, t + name, name_len, t + value, end - value, err) < 0)
             return -1;
+        *err = DKIM_ERR_SYNTAX;
         if (pos < len)
             pos++; /* the ';' */
     }
