@@ -23,23 +23,31 @@ static const char *const exchange_online_nets[] = {
     NULL,
 };
 
-/* where - the mark of the setting at path, or the gateway key when it was not written */
+/* row_mark - where the top-level setting at path was written; line 0 when it was not */
 static struct cfg_mark
-where(const struct cfg_where *w, const char *path)
+row_mark(const struct sw_config *cfg, const struct cfg_where *w, const char *path)
 {
     const struct cfg_setting *row = config_table_find(path);
-    struct cfg_mark m = row ? w->rows[config_table_index(row)] : w->gateway;
+
+    if (row == NULL || row->scope != CFG_SCOPE_CONFIG)
+        return (struct cfg_mark){0, 0};
+    return config_where_mark(w, config_value_field(row, (void *)cfg), CFG_MARK_WHOLE);
+}
+
+/* where - the mark of the setting at path, or the gateway key when it was not written */
+static struct cfg_mark
+where(const struct sw_config *cfg, const struct cfg_where *w, const char *path)
+{
+    struct cfg_mark m = row_mark(cfg, w, path);
 
     return m.line ? m : w->gateway;
 }
 
 /* is_set - the setting at path was written in the file */
 static bool
-is_set(const struct cfg_where *w, const char *path)
+is_set(const struct sw_config *cfg, const struct cfg_where *w, const char *path)
 {
-    const struct cfg_setting *row = config_table_find(path);
-
-    return row != NULL && w->rows[config_table_index(row)].line != 0;
+    return row_mark(cfg, w, path).line != 0;
 }
 
 void
@@ -59,14 +67,14 @@ config_check_fill_defaults(struct sw_config *cfg)
 static void
 check_required(const struct sw_config *cfg, const struct cfg_where *w, struct config_diag *d)
 {
-    if (cfg->gateway.nlisten == 0 && is_set(w, "gateway.listen"))
-        config_diag_add(d, w->name, where(w, "gateway.listen"), CFG_ERROR,
+    if (cfg->gateway.nlisten == 0 && is_set(cfg, w, "gateway.listen"))
+        config_diag_add(d, w->name, where(cfg, w, "gateway.listen"), CFG_ERROR,
                         "'gateway.listen' is empty: give at least one listener");
     else if (cfg->gateway.nlisten == 0)
         config_diag_add(d, w->name, w->gateway, CFG_ERROR,
                         "missing 'gateway.listen': at least one listener is required, as in "
                         "listen: [{ address: 127.0.0.1:2525 }]");
-    if (cfg->gateway.next_hop.host == NULL && !is_set(w, "gateway.next_hop.address"))
+    if (cfg->gateway.next_hop.host == NULL && !is_set(cfg, w, "gateway.next_hop.address"))
         config_diag_add(d, w->name, w->gateway, CFG_ERROR,
                         "missing 'gateway.next_hop': the host:port accepted mail is relayed to");
 }
@@ -78,19 +86,19 @@ check_tls(const struct sw_config *cfg, const struct cfg_where *w, struct config_
     const struct cfg_gateway *g = &cfg->gateway;
 
     if (g->tls.key != NULL && g->tls.certificate == NULL)
-        config_diag_add(d, w->name, where(w, "gateway.tls.key"), CFG_ERROR,
+        config_diag_add(d, w->name, where(cfg, w, "gateway.tls.key"), CFG_ERROR,
                         "'gateway.tls.key' is set but 'gateway.tls.certificate' is not");
     if (g->tls.certificate != NULL && g->tls.key == NULL)
-        config_diag_add(d, w->name, where(w, "gateway.tls.certificate"), CFG_ERROR,
+        config_diag_add(d, w->name, where(cfg, w, "gateway.tls.certificate"), CFG_ERROR,
                         "'gateway.tls.certificate' is set but 'gateway.tls.key' is not");
     if (g->tls.self_signed && (g->tls.certificate == NULL || g->tls.key == NULL))
-        config_diag_add(d, w->name, where(w, "gateway.tls.self_signed"), CFG_ERROR,
+        config_diag_add(d, w->name, where(cfg, w, "gateway.tls.self_signed"), CFG_ERROR,
                         "'gateway.tls.self_signed' needs 'certificate' and 'key': the paths "
                         "where the generated files are kept");
     for (size_t i = 0; i < g->nlisten; i++) {
         const struct cfg_listen *l = &g->listen[i];
         if (l->tls == CFG_TLS_IMPLICIT && g->tls.certificate == NULL && !g->tls.self_signed)
-            config_diag_add(d, w->name, w->listen[i], CFG_ERROR,
+            config_diag_add(d, w->name, config_where_or(w, &g->listen, i, w->gateway), CFG_ERROR,
                             "listener %s uses implicit TLS but there is no "
                             "'gateway.tls.certificate' (or 'self_signed: true')",
                             l->address ? l->address : "?");
@@ -124,18 +132,28 @@ check_listeners(const struct sw_config *cfg, const struct cfg_where *w, struct c
         const struct cfg_listen *l = &g->listen[i];
         bool plain = l->tls == CFG_TLS_NONE || (l->tls == CFG_TLS_STARTTLS && !have_cert);
         if (l->host != NULL && plain && !host_is_loopback(l->host))
-            config_diag_add(d, w->name, w->listen[i], CFG_WARNING,
+            config_diag_add(d, w->name, config_where_or(w, &g->listen, i, w->gateway), CFG_WARNING,
                             "listener %s is on a non-loopback address without TLS: mail and "
                             "passwords cross the network in clear",
                             l->address);
     }
 }
 
-/* nets_overlap - one network contains the other's first address */
-static bool
-nets_overlap(const struct cidr *a, const struct cidr *b)
+bool
+config_check_nets_overlap(const struct cidr *a, const struct cidr *b)
 {
     return cidr_contains(a, &b->net) || cidr_contains(b, &a->net);
+}
+
+const char *
+config_check_exchange_online(const struct cidr *net)
+{
+    for (size_t k = 0; exchange_online_nets[k] != NULL; k++) {
+        struct cidr exo;
+        if (cidr_parse(exchange_online_nets[k], &exo) == 0 && config_check_nets_overlap(net, &exo))
+            return exchange_online_nets[k];
+    }
+    return NULL;
 }
 
 /* check_relay_networks - networks that let strangers relay */
@@ -146,24 +164,17 @@ check_relay_networks(const struct sw_config *cfg, const struct cfg_where *w, str
     char text[INET6_ADDRSTRLEN + 8];
 
     for (size_t i = 0; i < l->n; i++) {
-        struct cfg_mark at = w->relay ? w->relay[i] : w->gateway;
+        struct cfg_mark at = config_where_or(w, l, i, w->gateway);
+        const char *exo = config_check_exchange_online(&l->items[i]);
         cidr_format(&l->items[i], text, sizeof text);
-        if (cidr_is_everything(&l->items[i])) {
+        if (cidr_is_everything(&l->items[i]))
             config_diag_add(d, w->name, at, CFG_WARNING,
                             "relay network %s relays for the whole internet", text);
-            continue;
-        }
-        for (size_t k = 0; exchange_online_nets[k] != NULL; k++) {
-            struct cidr exo;
-            cidr_parse(exchange_online_nets[k], &exo);
-            if (nets_overlap(&l->items[i], &exo)) {
-                config_diag_add(d, w->name, at, CFG_WARNING,
-                                "relay network %s overlaps Exchange Online (%s): it admits "
-                                "every Microsoft 365 tenant; use identities instead",
-                                text, exchange_online_nets[k]);
-                break;
-            }
-        }
+        else if (exo != NULL)
+            config_diag_add(d, w->name, at, CFG_WARNING,
+                            "relay network %s overlaps Exchange Online (%s): it admits every "
+                            "Microsoft 365 tenant; use identities instead",
+                            text, exo);
     }
 }
 
@@ -177,10 +188,11 @@ config_check_run(struct sw_config *cfg, const struct cfg_where *w, struct config
     check_listeners(cfg, w, d);
     check_relay_networks(cfg, w, d);
     if (!g->auth.require_tls)
-        config_diag_add(d, w->name, where(w, "gateway.auth.require_tls"), CFG_WARNING,
+        config_diag_add(d, w->name, where(cfg, w, "gateway.auth.require_tls"), CFG_WARNING,
                         "'gateway.auth.require_tls' is false: AUTH passwords may cross the "
                         "network in clear");
-    if (g->relay_networks.n == 0 && g->auth.users_file == NULL)
+    config_check_identities(cfg, w, d);
+    if (g->relay_networks.n == 0 && g->auth.users_file == NULL && cfg->nidentities == 0)
         config_diag_add(d, w->name, w->gateway, CFG_WARNING,
                         "no 'relay_networks' and no 'auth.users_file': no client can relay "
                         "(every recipient will be refused)");

@@ -1,8 +1,13 @@
-/* config_diag - the "file:line:col: error: message" lines of one load. */
+/* config_diag - the "file:line:col: error: message" lines of one load, and the marks that say
+ * where each value was written. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "config/config_impl.h"
+#include "util/log.h"
+#include "util/mem.h"
 
 /* A broken file can produce one error per line; past this many the rest are only counted. */
 #define CFG_DIAG_MAX_LINES 100
@@ -61,4 +66,66 @@ config_diag_printable(const char *s, char *out, size_t size)
     if (s[i] != '\0' && size > 4)
         snprintf(out + size - 4, 4, "...");
     return out;
+}
+
+void
+config_marks_add(struct cfg_marks *m, const void *field, size_t index, struct cfg_mark at)
+{
+    if (m->n == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 64;
+        m->v = xrealloc(m->v, m->cap * sizeof *m->v);
+    }
+    m->v[m->n++] = (struct cfg_mark_entry){field, index, at};
+    m->sorted = false;
+}
+
+/* mark_cmp - order by field address, then index */
+static int
+mark_cmp(const void *pa, const void *pb)
+{
+    const struct cfg_mark_entry *a = pa, *b = pb;
+    uintptr_t fa = (uintptr_t)a->field, fb = (uintptr_t)b->field;
+
+    if (fa != fb)
+        return fa < fb ? -1 : 1;
+    return a->index < b->index ? -1 : a->index > b->index;
+}
+
+void
+config_marks_sort(struct cfg_marks *m)
+{
+    if (m->n > 1)
+        qsort(m->v, m->n, sizeof *m->v, mark_cmp);
+    m->sorted = true;
+}
+
+void
+config_marks_release(struct cfg_marks *m)
+{
+    free(m->v);
+    m->v = NULL;
+    m->n = m->cap = 0;
+}
+
+struct cfg_mark
+config_where_mark(const struct cfg_where *w, const void *field, size_t index)
+{
+    struct cfg_mark_entry key = {field, index, {0, 0}};
+    const struct cfg_mark_entry *e = NULL;
+
+    if (w->marks == NULL || w->marks->n == 0)
+        return key.at;
+    if (!w->marks->sorted)
+        die_bug("config_where_mark: marks are not sorted");
+    e = bsearch(&key, w->marks->v, w->marks->n, sizeof key, mark_cmp);
+    return e != NULL ? e->at : key.at;
+}
+
+struct cfg_mark
+config_where_or(const struct cfg_where *w, const void *field, size_t index,
+                struct cfg_mark fallback)
+{
+    struct cfg_mark m = config_where_mark(w, field, index);
+
+    return m.line != 0 ? m : fallback;
 }

@@ -41,7 +41,12 @@ type_text(const struct cfg_setting *row, char *out, size_t size)
 
     switch (row->type) {
     case CFG_STRING:
-        snprintf(out, size, "string");
+        snprintf(out, size, "%s",
+                 (row->flags & CFG_F_GUID)     ? "GUID"
+                 : (row->flags & CFG_F_SHA256) ? "SHA-256 fingerprint"
+                 : (row->flags & CFG_F_DOMAIN) ? "domain"
+                 : (row->flags & CFG_F_LABELS) ? "DNS label(s)"
+                                               : "string");
         break;
     case CFG_PATH:
         snprintf(out, size, "path");
@@ -78,8 +83,15 @@ type_text(const struct cfg_setting *row, char *out, size_t size)
     case CFG_CIDR_LIST:
         snprintf(out, size, "list of networks");
         break;
-    case CFG_LISTENERS:
-        snprintf(out, size, "list of listeners");
+    case CFG_STRING_LIST:
+        snprintf(out, size, "%s",
+                 (row->flags & CFG_F_WILDCARD)  ? "list of domains or `*.domain` patterns"
+                 : (row->flags & CFG_F_DOMAIN)  ? "list of domains"
+                 : (row->flags & CFG_F_MAILBOX) ? "list of addresses"
+                                                : "list of strings");
+        break;
+    case CFG_MAP_LIST:
+        snprintf(out, size, "list of %s", row->items);
         break;
     }
 }

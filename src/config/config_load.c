@@ -18,7 +18,6 @@
 
 #define CFG_KEY_MAX 64             /* longer keys are unknown by definition */
 #define CFG_PATH_MAX 160           /* longest table path plus one key */
-#define CFG_MAX_LISTENERS 64       /* more than any host has addresses worth binding */
 #define CFG_FILE_MAX (1024 * 1024) /* a configuration file is small */
 #define CFG_ERR_MAX 256
 
@@ -28,13 +27,14 @@ struct loader {
     struct config_diag *diag;
     struct sw_config *cfg;
     yaml_document_t *doc;
-    struct cfg_mark *rows;   /* per config_table[] row, where it was written */
-    struct cfg_mark *relay;  /* per gateway.relay_networks item */
-    struct cfg_mark *listen; /* per gateway.listen item */
+    struct cfg_marks marks; /* where each value was written */
+    bool *seen;             /* per config_table[] row, given in the item being loaded */
     struct cfg_mark gateway;
 };
 
 static void load_map(struct loader *ld, yaml_node_t *map, const char *prefix, void *base);
+static void load_value(struct loader *ld, const struct cfg_setting *row, yaml_node_t *n,
+                       void *base);
 
 /* mark_of - a node's 1-based position */
 static struct cfg_mark
@@ -141,30 +141,54 @@ cidr_explain(const char *text, char *out, size_t size)
     snprintf(out, size, "host bits are set; did you mean %s?", fixed);
 }
 
+/* list_items - the items of a sequence at field, or NULL (reported) when n is not one */
+static yaml_node_item_t *
+list_items(struct loader *ld, const struct cfg_setting *row, yaml_node_t *n, const void *field,
+           const char *example, size_t *count)
+{
+    if (n->type != YAML_SEQUENCE_NODE) {
+        config_diag_add(ld->diag, ld->name, mark_of(n), CFG_ERROR,
+                        "'%s' needs a list, as in %s, not %s", row->path, example, node_kind(n));
+        return NULL;
+    }
+    *count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+    if (*count > 0)
+        config_marks_add(&ld->marks, field, CFG_MARK_ITEMS,
+                         mark_of(child(ld, n->data.sequence.items.start[0])));
+    return n->data.sequence.items.start;
+}
+
+/* item_text - a list item's text, or NULL (reported) when it is not a usable scalar */
+static const char *
+item_text(struct loader *ld, const struct cfg_setting *row, yaml_node_t *item, const char *what)
+{
+    const char *text =
+        item->type == YAML_SCALAR_NODE && !node_is_null(item) ? node_text(item) : NULL;
+
+    if (text == NULL)
+        config_diag_add(ld->diag, ld->name, mark_of(item), CFG_ERROR,
+                        "'%s' items must be %s, not %s", row->path, what,
+                        item->type == YAML_SCALAR_NODE ? "empty" : node_kind(item));
+    return text;
+}
+
 /* load_cidrs - a list of networks */
 static void
 load_cidrs(struct loader *ld, const struct cfg_setting *row, yaml_node_t *n, void *base)
 {
-    struct cidr_list *list = (struct cidr_list *)((char *)base + row->off);
+    struct cidr_list *list = config_value_field(row, base);
     char why[128], shown[72];
+    size_t count = 0;
+    yaml_node_item_t *items;
 
-    if (node_is_null(n))
+    if (node_is_null(n) || (items = list_items(ld, row, n, list, "[192.0.2.0/24]", &count)) == NULL)
         return;
-    if (n->type != YAML_SEQUENCE_NODE) {
-        config_diag_add(ld->diag, ld->name, mark_of(n), CFG_ERROR,
-                        "'%s' needs a list, as in [192.0.2.0/24], not %s", row->path, node_kind(n));
-        return;
-    }
-    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
-         it++) {
-        yaml_node_t *item = child(ld, *it);
-        const char *text = item->type == YAML_SCALAR_NODE ? node_text(item) : NULL;
+    for (size_t i = 0; i < count; i++) {
+        yaml_node_t *item = child(ld, items[i]);
+        const char *text = item_text(ld, row, item, "networks");
         struct cidr net;
-        if (text == NULL) {
-            config_diag_add(ld->diag, ld->name, mark_of(item), CFG_ERROR,
-                            "'%s' items must be networks, not %s", row->path, node_kind(item));
+        if (text == NULL)
             continue;
-        }
         if (cidr_parse(text, &net) < 0) {
             cidr_explain(text, why, sizeof why);
             config_diag_add(ld->diag, ld->name, mark_of(item), CFG_ERROR,
@@ -173,61 +197,117 @@ load_cidrs(struct loader *ld, const struct cfg_setting *row, yaml_node_t *n, voi
             continue;
         }
         cidr_list_add(list, &net);
-        ld->relay = xrealloc(ld->relay, list->n * sizeof *ld->relay);
-        ld->relay[list->n - 1] = mark_of(item);
+        config_marks_add(&ld->marks, list, list->n - 1, mark_of(item));
     }
 }
 
-/* load_listener - one item of gateway.listen: a mapping, or the address alone */
+/* load_strings - a list of strings, each checked by the row's flags */
 static void
-load_listener(struct loader *ld, yaml_node_t *item, struct cfg_listen *l)
+load_strings(struct loader *ld, const struct cfg_setting *row, yaml_node_t *n, void *base)
 {
-    unsigned errors = ld->diag->errors;
+    char ***vp = config_value_field(row, base), err[CFG_ERR_MAX], shown[72];
+    size_t *np = (size_t *)((char *)base + row->off_port), count = 0;
+    yaml_node_item_t *items;
 
-    config_value_defaults(CFG_SCOPE_LISTENER, l);
-    l->line = (int)(item->start_mark.line + 1);
-    if (item->type == YAML_MAPPING_NODE)
-        load_map(ld, item, "gateway.listen[]", l);
-    else if (item->type == YAML_SCALAR_NODE && !node_is_null(item))
-        load_scalar(ld, config_table_find("gateway.listen[].address"), item, l);
-    else
-        config_diag_add(ld->diag, ld->name, mark_of(item), CFG_ERROR,
-                        "a listener is { address: host:port, tls: starttls|implicit|none }, "
-                        "not %s",
-                        item->type == YAML_SCALAR_NODE ? "empty" : node_kind(item));
-    if (l->host == NULL && ld->diag->errors == errors)
-        config_diag_add(ld->diag, ld->name, mark_of(item), CFG_ERROR,
-                        "a listener needs an address (host:port)");
+    if (node_is_null(n) || (items = list_items(ld, row, n, vp, "[a.example]", &count)) == NULL)
+        return;
+    config_value_release(row, base);
+    *vp = xcalloc(count ? count : 1, sizeof **vp);
+    for (size_t i = 0; i < count; i++) {
+        yaml_node_t *item = child(ld, items[i]);
+        const char *text = item_text(ld, row, item, "single values");
+        char *value = NULL;
+        if (text == NULL)
+            continue;
+        if (config_name_check(row, text, &value, err, sizeof err) < 0) {
+            config_diag_add(ld->diag, ld->name, mark_of(item), CFG_ERROR, "%s (got '%s')", err,
+                            config_diag_printable(text, shown, sizeof shown));
+            continue;
+        }
+        config_marks_add(&ld->marks, vp, *np, mark_of(item));
+        (*vp)[(*np)++] = value;
+    }
 }
 
-/* load_listeners - gateway.listen, a list of listeners */
-static void
-load_listeners(struct loader *ld, const struct cfg_setting *row, yaml_node_t *n, void *base)
+/* article - "a" or "an" before word */
+static const char *
+article(const char *word)
 {
-    struct cfg_listen **lp = (struct cfg_listen **)((char *)base + row->off);
+    return strchr("aeiou", word[0]) != NULL ? "an" : "a";
+}
+
+/* check_item_required - every required row of the item's scope was given */
+static void
+check_item_required(struct loader *ld, const struct cfg_setting *list, yaml_node_t *item,
+                    const bool *seen)
+{
+    for (size_t j = 0; j < config_table_len; j++) {
+        const struct cfg_setting *r = &config_table[j];
+        if (r->scope == list->item_scope && (r->flags & CFG_F_REQUIRED) && !seen[j])
+            config_diag_add(ld->diag, ld->name, mark_of(item), CFG_ERROR, "%s %s needs '%s'",
+                            article(list->item), list->item,
+                            r->path + strlen(list->path) + sizeof "[]." - 1);
+    }
+}
+
+/* load_item - one item of a list of mappings: a mapping, or its shorthand scalar alone */
+static void
+load_item(struct loader *ld, const struct cfg_setting *list, yaml_node_t *item, void *base)
+{
+    char prefix[CFG_PATH_MAX], sub[CFG_PATH_MAX + sizeof ".address"];
+    bool *seen = xcalloc(config_table_len, sizeof *seen), *outer = ld->seen;
+    const struct cfg_setting *shorthand;
+
+    config_value_defaults(list->item_scope, base);
+    *(int *)((char *)base + list->off_line) = (int)(item->start_mark.line + 1);
+    snprintf(prefix, sizeof prefix, "%s[]", list->path);
+    snprintf(sub, sizeof sub, "%s.address", prefix);
+    shorthand = config_table_find(sub);
+    ld->seen = seen;
+    if (item->type == YAML_MAPPING_NODE) {
+        load_map(ld, item, prefix, base);
+        check_item_required(ld, list, item, seen);
+    } else if (item->type == YAML_SCALAR_NODE && !node_is_null(item) && shorthand != NULL &&
+               (shorthand->flags & CFG_F_SHORTHAND)) {
+        load_value(ld, shorthand, item, base);
+        check_item_required(ld, list, item, seen);
+    } else {
+        config_diag_add(ld->diag, ld->name, mark_of(item), CFG_ERROR, "%s %s is %s, not %s",
+                        article(list->item), list->item, list->shape,
+                        item->type == YAML_SCALAR_NODE ? "empty" : node_kind(item));
+    }
+    ld->seen = outer;
+    free(seen);
+}
+
+/* load_items - a list of mappings (gateway.listen, identities, dkim) */
+static void
+load_items(struct loader *ld, const struct cfg_setting *row, yaml_node_t *n, void *base)
+{
+    char **ap = config_value_field(row, base);
     size_t *np = (size_t *)((char *)base + row->off_port);
 
     if (n->type != YAML_SEQUENCE_NODE) {
-        config_diag_add(ld->diag, ld->name, mark_of(n), CFG_ERROR,
-                        "'%s' needs a list of listeners, as in [{ address: 127.0.0.1:2525 }], "
-                        "not %s",
-                        row->path, node_is_null(n) ? "nothing" : node_kind(n));
+        if (!node_is_null(n) || (row->flags & CFG_F_REQUIRED))
+            config_diag_add(ld->diag, ld->name, mark_of(n), CFG_ERROR,
+                            "'%s' needs a list of %s, each %s, not %s", row->path, row->items,
+                            row->shape, node_is_null(n) ? "nothing" : node_kind(n));
         return;
     }
     size_t count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-    if (count > CFG_MAX_LISTENERS) {
+    if (count > row->max) {
         config_diag_add(ld->diag, ld->name, mark_of(n), CFG_ERROR,
-                        "'%s' has %zu listeners; at most %d are allowed", row->path, count,
-                        CFG_MAX_LISTENERS);
+                        "'%s' has %zu %s; at most %llu are allowed", row->path, count, row->items,
+                        (unsigned long long)row->max);
         return;
     }
-    *lp = xcalloc(count, sizeof **lp);
+    config_value_release(row, base);
+    *ap = xcalloc(count ? count : 1, row->item_size);
     *np = count;
-    ld->listen = xcalloc(count, sizeof *ld->listen);
     for (size_t i = 0; i < count; i++) {
         yaml_node_t *item = child(ld, n->data.sequence.items.start[i]);
-        ld->listen[i] = mark_of(item);
-        load_listener(ld, item, &(*lp)[i]);
+        config_marks_add(&ld->marks, ap, i, mark_of(item));
+        load_item(ld, row, item, *ap + i * row->item_size);
     }
 }
 
@@ -235,14 +315,23 @@ load_listeners(struct loader *ld, const struct cfg_setting *row, yaml_node_t *n,
 static void
 load_value(struct loader *ld, const struct cfg_setting *row, yaml_node_t *n, void *base)
 {
-    if (row->scope == CFG_SCOPE_CONFIG)
-        ld->rows[config_table_index(row)] = mark_of(n);
-    if (row->type == CFG_CIDR_LIST)
+    config_marks_add(&ld->marks, config_value_field(row, base), CFG_MARK_WHOLE, mark_of(n));
+    if (ld->seen != NULL && row->scope != CFG_SCOPE_CONFIG)
+        ld->seen[config_table_index(row)] = true;
+    switch (row->type) {
+    case CFG_CIDR_LIST:
         load_cidrs(ld, row, n, base);
-    else if (row->type == CFG_LISTENERS)
-        load_listeners(ld, row, n, base);
-    else
+        break;
+    case CFG_STRING_LIST:
+        load_strings(ld, row, n, base);
+        break;
+    case CFG_MAP_LIST:
+        load_items(ld, row, n, base);
+        break;
+    default:
         load_scalar(ld, row, n, base);
+        break;
+    }
 }
 
 /* load_section - a key the table knows as a group of settings ("gateway.tls") */
@@ -253,6 +342,10 @@ load_section(struct loader *ld, const char *path, yaml_node_t *n, void *base)
     const struct cfg_setting *shorthand;
 
     if (n->type == YAML_MAPPING_NODE) {
+        const struct cfg_setting *first = config_table_first_below(path);
+        if (first != NULL)
+            config_marks_add(&ld->marks, config_value_field(first, base), CFG_MARK_SECTION,
+                             mark_of(n));
         load_map(ld, n, path, base);
         return;
     }
@@ -434,23 +527,15 @@ load_common(const char *yaml, size_t len, const char *name, const char *dir,
 
     ld.cfg = xcalloc(1, sizeof *ld.cfg);
     ld.cfg->path = xstrdup(name);
-    ld.rows = xcalloc(config_table_len, sizeof *ld.rows);
     config_value_defaults(CFG_SCOPE_CONFIG, ld.cfg);
     /* After a syntax error the tree is partial: checks would only add noise. */
     if (load_document(&ld, yaml, len) == 0) {
-        struct cfg_where where = {
-            .name = name,
-            .rows = ld.rows,
-            .relay = ld.relay,
-            .listen = ld.listen,
-            .gateway = ld.gateway,
-        };
+        struct cfg_where where = {.name = name, .marks = &ld.marks, .gateway = ld.gateway};
+        config_marks_sort(&ld.marks);
         config_check_fill_defaults(ld.cfg);
         config_check_run(ld.cfg, &where, diag);
     }
-    free(ld.rows);
-    free(ld.relay);
-    free(ld.listen);
+    config_marks_release(&ld.marks);
     if (diag->errors != errors)
         ld.cfg = config_free(ld.cfg);
     return ld.cfg;
@@ -538,11 +623,6 @@ config_free(struct sw_config *cfg)
 {
     if (cfg == NULL)
         return NULL;
-    for (size_t i = 0; i < cfg->gateway.nlisten; i++)
-        for (size_t j = 0; j < config_table_len; j++)
-            if (config_table[j].scope == CFG_SCOPE_LISTENER)
-                config_value_release(&config_table[j], &cfg->gateway.listen[i]);
-    free(cfg->gateway.listen);
     for (size_t j = 0; j < config_table_len; j++)
         if (config_table[j].scope == CFG_SCOPE_CONFIG)
             config_value_release(&config_table[j], cfg);

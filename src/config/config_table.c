@@ -12,6 +12,8 @@
 
 #define CFG_OFF(field) offsetof(struct sw_config, field)
 #define LISTEN_OFF(field) offsetof(struct cfg_listen, field)
+#define ID_OFF(field) offsetof(struct cfg_identity, field)
+#define DKIM_OFF(field) offsetof(struct cfg_dkim_key, field)
 
 #define SECONDS_PER_DAY 86400u
 
@@ -19,11 +21,15 @@ static const char *const listen_tls_choices[] = {"starttls", "implicit", "none",
 static const char *const upstream_tls_choices[] = {"opportunistic", "require", "off", NULL};
 static const char *const bare_eol_choices[] = {"reject", "normalise", NULL};
 static const char *const log_level_choices[] = {"debug", "info", "warning", "error", NULL};
+static const char *const alignment_choices[] = {"off", "relaxed", "strict", NULL};
 
 /* clang-format off */
 const struct cfg_setting config_table[] = {
-    {.path = "gateway.listen", .type = CFG_LISTENERS,
-     .off = CFG_OFF(gateway.listen), .off_port = CFG_OFF(gateway.nlisten),
+    {.path = "gateway.listen", .type = CFG_MAP_LIST,
+     .off = CFG_OFF(gateway.listen), .off_port = CFG_OFF(gateway.nlisten), .max = 64,
+     .item_scope = CFG_SCOPE_LISTENER, .item_size = sizeof(struct cfg_listen),
+     .off_line = LISTEN_OFF(line), .item = "listener", .items = "listeners",
+     .shape = "{ address: host:port, tls: starttls|implicit|none }",
      .flags = CFG_F_REQUIRED, .def_doc = "(required)",
      .help = "where to accept SMTP: a list of { address, tls } (an item may be just the address)"},
     {.path = "gateway.listen[].address", .type = CFG_HOSTPORT, .scope = CFG_SCOPE_LISTENER,
@@ -129,6 +135,76 @@ const struct cfg_setting config_table[] = {
     {.path = "log_level", .type = CFG_ENUM, .off = CFG_OFF(log_level), .def = "info",
      .choices = log_level_choices, .flags = CFG_F_STRING,
      .help = "least severe diagnostic written to standard error"},
+
+    /* Issue 3: every client is one identity, and an identity owns explicit senders. */
+    {.path = "identities", .type = CFG_MAP_LIST,
+     .off = CFG_OFF(identities), .off_port = CFG_OFF(nidentities), .max = 10000,
+     .item_scope = CFG_SCOPE_IDENTITY, .item_size = sizeof(struct cfg_identity),
+     .off_line = ID_OFF(line), .item = "identity", .items = "identities",
+     .shape = "{ name, one of sasl/client_cert/network/m365_tenant, domains and/or senders }",
+     .def_doc = "(none: relay_networks decides)",
+     .help = "who may send, and as whom: each client is exactly one identity, which owns explicit "
+             "domains and addresses"},
+    {.path = "identities[].name", .type = CFG_STRING, .scope = CFG_SCOPE_IDENTITY,
+     .off = ID_OFF(name), .flags = CFG_F_REQUIRED, .def_doc = "(required)",
+     .help = "a unique name, shown in events and replies"},
+    {.path = "identities[].sasl", .type = CFG_STRING, .scope = CFG_SCOPE_IDENTITY,
+     .off = ID_OFF(sasl), .def_doc = "(none)",
+     .help = "a client that authenticated (AUTH) as this user"},
+    {.path = "identities[].client_cert.sha256", .type = CFG_STRING, .scope = CFG_SCOPE_IDENTITY,
+     .off = ID_OFF(client_cert_sha256), .flags = CFG_F_SHA256, .def_doc = "(none)",
+     .help = "a client whose TLS certificate has this SHA-256 fingerprint (colons allowed)"},
+    {.path = "identities[].client_cert.name", .type = CFG_STRING, .scope = CFG_SCOPE_IDENTITY,
+     .off = ID_OFF(client_cert_name), .def_doc = "(none)",
+     .help = "a client whose certificate, verified against gateway.tls.client_ca, has this "
+             "subject CN or DNS name"},
+    {.path = "identities[].network", .type = CFG_CIDR_LIST, .scope = CFG_SCOPE_IDENTITY,
+     .off = ID_OFF(network), .def_doc = "(none)",
+     .help = "a client connecting from these networks, [192.0.2.10/32]"},
+    {.path = "identities[].m365_tenant", .type = CFG_STRING, .scope = CFG_SCOPE_IDENTITY,
+     .off = ID_OFF(m365_tenant), .flags = CFG_F_GUID, .def_doc = "(none)",
+     .help = "a Microsoft 365 tenant, by its tenant id (a GUID; never a wildcard), connecting "
+             "from m365.networks"},
+    {.path = "identities[].m365_domain", .type = CFG_STRING, .scope = CFG_SCOPE_IDENTITY,
+     .off = ID_OFF(m365_domain), .flags = CFG_F_DOMAIN, .def_doc = "(none)",
+     .help = "the tenant's NAME.onmicrosoft.com domain, whose DKIM signature proves the tenant "
+             "when the message carries no tenant id"},
+    {.path = "identities[].domains", .type = CFG_STRING_LIST, .scope = CFG_SCOPE_IDENTITY,
+     .off = ID_OFF(domains), .off_port = ID_OFF(ndomains), .flags = CFG_F_DOMAIN | CFG_F_WILDCARD,
+     .def_doc = "(none)",
+     .help = "sender domains it owns; `*.a.example` owns the subdomains of a.example"},
+    {.path = "identities[].senders", .type = CFG_STRING_LIST, .scope = CFG_SCOPE_IDENTITY,
+     .off = ID_OFF(senders), .off_port = ID_OFF(nsenders), .flags = CFG_F_MAILBOX,
+     .def_doc = "(none)", .help = "single sender addresses it owns, [alice@a.example]"},
+    {.path = "identities[].send_bounces", .type = CFG_BOOL, .scope = CFG_SCOPE_IDENTITY,
+     .off = ID_OFF(send_bounces), .def = "false",
+     .help = "it may send with the null sender <> (bounces)"},
+    {.path = "m365.networks", .type = CFG_CIDR_LIST, .off = CFG_OFF(m365.networks),
+     .def_doc = "(none)",
+     .help = "Exchange Online's outbound ranges, from Microsoft's published list: nothing is "
+             "built in"},
+    {.path = "m365.certificate_name", .type = CFG_STRING, .off = CFG_OFF(m365.certificate_name),
+     .def = "mail.protection.outlook.com", .flags = CFG_F_DOMAIN,
+     .help = "the name in Exchange Online's verified client certificate"},
+    {.path = "dkim", .type = CFG_MAP_LIST,
+     .off = CFG_OFF(dkim), .off_port = CFG_OFF(ndkim), .max = 10000,
+     .item_scope = CFG_SCOPE_DKIM, .item_size = sizeof(struct cfg_dkim_key),
+     .off_line = DKIM_OFF(line), .item = "dkim key", .items = "dkim keys",
+     .shape = "{ domain, selector, key }", .def_doc = "(none)",
+     .help = "DKIM signing keys: a list of { domain, selector, key }"},
+    {.path = "dkim[].domain", .type = CFG_STRING, .scope = CFG_SCOPE_DKIM,
+     .off = DKIM_OFF(domain), .flags = CFG_F_REQUIRED | CFG_F_DOMAIN, .def_doc = "(required)",
+     .help = "the signing domain (d=)"},
+    {.path = "dkim[].selector", .type = CFG_STRING, .scope = CFG_SCOPE_DKIM,
+     .off = DKIM_OFF(selector), .flags = CFG_F_REQUIRED | CFG_F_LABELS, .def_doc = "(required)",
+     .help = "the selector (s=): the key is published at SELECTOR._domainkey.DOMAIN"},
+    {.path = "dkim[].key", .type = CFG_PATH, .scope = CFG_SCOPE_DKIM,
+     .off = DKIM_OFF(key), .flags = CFG_F_REQUIRED | CFG_F_READABLE, .def_doc = "(required)",
+     .help = "the private key, RSA or Ed25519 PEM; it must exist and be readable"},
+    {.path = "policy.alignment", .type = CFG_ENUM, .off = CFG_OFF(alignment), .def = "off",
+     .choices = alignment_choices,
+     .help = "envelope sender domain vs header From domain: off, relaxed (same organisational "
+             "domain) or strict (equal)"},
 };
 /* clang-format on */
 
@@ -159,6 +235,17 @@ config_table_is_section(const char *path)
         if (path_is_below(config_table[i].path, path, plen))
             return true;
     return false;
+}
+
+const struct cfg_setting *
+config_table_first_below(const char *path)
+{
+    size_t plen = strlen(path);
+
+    for (size_t i = 0; i < config_table_len; i++)
+        if (path_is_below(config_table[i].path, path, plen))
+            return &config_table[i];
+    return NULL;
 }
 
 size_t

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config/config_impl.h"
 #include "util/log.h"
@@ -253,6 +255,29 @@ field(void *base, size_t off)
     return (char *)base + off;
 }
 
+void *
+config_value_field(const struct cfg_setting *row, void *base)
+{
+    return field(base, row->off);
+}
+
+/* check_readable - path names a regular file this process can read */
+static int
+check_readable(const struct cfg_setting *row, const char *path, char *err, size_t errsize)
+{
+    struct stat st;
+
+    if (stat(path, &st) < 0 || access(path, R_OK) < 0) {
+        snprintf(err, errsize, "'%s' cannot be read: %s: %s", row->path, path, strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errsize, "'%s' is not a file: %s", row->path, path);
+        return -1;
+    }
+    return 0;
+}
+
 /* resolve_path - text, or dir/text when text is relative and dir is set */
 static char *
 resolve_path(const struct cfg_setting *row, const char *text, const char *dir)
@@ -270,14 +295,24 @@ static int
 set_string(const struct cfg_setting *row, void *base, const char *text, const char *dir, char *err,
            size_t errsize)
 {
-    char **p = field(base, row->off);
+    char **p = field(base, row->off), *value = NULL;
 
     if (text[0] == '\0') {
         snprintf(err, errsize, "'%s' is empty", row->path);
         return -1;
     }
+    if (row->flags & CFG_F_NAME_MASK) {
+        if (config_name_check(row, text, &value, err, errsize) < 0)
+            return -1;
+    } else {
+        value = row->type == CFG_PATH ? resolve_path(row, text, dir) : xstrdup(text);
+    }
+    if ((row->flags & CFG_F_READABLE) && check_readable(row, value, err, errsize) < 0) {
+        free(value);
+        return -1;
+    }
     free(*p);
-    *p = row->type == CFG_PATH ? resolve_path(row, text, dir) : xstrdup(text);
+    *p = value;
     return 0;
 }
 
@@ -406,10 +441,41 @@ config_value_set(const struct cfg_setting *row, void *base, const char *text, co
     case CFG_HOSTPORT:
         return set_hostport(row, base, text, err, errsize);
     case CFG_CIDR_LIST:
-    case CFG_LISTENERS:
+    case CFG_STRING_LIST:
+    case CFG_MAP_LIST:
         break;
     }
     die_bug("config_value_set: '%s' is not a scalar setting", row->path);
+}
+
+/* release_strings - a CFG_STRING_LIST: every string, the array, the count */
+static void
+release_strings(const struct cfg_setting *row, void *base)
+{
+    char ***v = field(base, row->off);
+    size_t *n = field(base, row->off_port);
+
+    for (size_t i = 0; i < *n; i++)
+        free((*v)[i]);
+    free(*v);
+    *v = NULL;
+    *n = 0;
+}
+
+/* release_items - a CFG_MAP_LIST: what every item's rows own, the array, the count */
+static void
+release_items(const struct cfg_setting *row, void *base)
+{
+    char **v = field(base, row->off);
+    size_t *n = field(base, row->off_port);
+
+    for (size_t i = 0; i < *n; i++)
+        for (size_t j = 0; j < config_table_len; j++)
+            if (config_table[j].scope == row->item_scope)
+                config_value_release(&config_table[j], *v + i * row->item_size);
+    free(*v);
+    *v = NULL;
+    *n = 0;
 }
 
 void
@@ -437,6 +503,12 @@ config_value_release(const struct cfg_setting *row, void *base)
         break;
     case CFG_CIDR_LIST:
         cidr_list_release(field(base, row->off));
+        break;
+    case CFG_STRING_LIST:
+        release_strings(row, base);
+        break;
+    case CFG_MAP_LIST:
+        release_items(row, base);
         break;
     default:
         break;

@@ -36,6 +36,14 @@ static const char start_shape[] =
     "  next_hop: 127.0.0.1:2526\n"                                                                 \
     "  relay_networks: [127.0.0.0/8]\n"
 
+/* A valid base for identity cases: no relay_networks (that would add a warning). */
+#define IDBASE                                                                                     \
+    "gateway:\n"                                                                                   \
+    "  listen: [{ address: 127.0.0.1:2525 }]\n"                                                    \
+    "  next_hop: 127.0.0.1:2526\n"
+
+#define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
 /* load - config_load_string on a C string, diagnostics into d */
 static struct sw_config *
 load(const char *yaml, struct config_diag *d)
@@ -310,7 +318,7 @@ static const struct diag_case error_cases[] = {
      "t.yaml:1:1: error: missing 'gateway.next_hop'"},
     {"gateway:\n  listen: [{ address: 127.0.0.1:25 }]\n  next_hop: { tls: require }\n",
      "t.yaml:1:1: error: missing 'gateway.next_hop'"},
-    {"gateway:\n  listen: [{ tls: none }]\n", "t.yaml:2:12: error: a listener needs an address"},
+    {"gateway:\n  listen: [{ tls: none }]\n", "t.yaml:2:12: error: a listener needs 'address'"},
     {"gateway:\n  listen: [[]]\n", "t.yaml:2:12: error: a listener is { address: host:port"},
     /* cross-checks */
     {BASE "  tls: { key: k.pem }\n",
@@ -323,20 +331,138 @@ static const struct diag_case error_cases[] = {
      "  next_hop: 127.0.0.1:25\n",
      "t.yaml:3:7: error: listener 127.0.0.1:465 uses implicit TLS but there is no "
      "'gateway.tls.certificate'"},
+    /* identities (issue 3) */
+    {IDBASE "identities:\n  - sasl: alice\n    domains: [a.example]\n",
+     "t.yaml:5:5: error: an identity needs 'name'"},
+    {IDBASE "identities:\n  - { name: a, sasl: a, domains: [a.example] }\n"
+            "  - { name: b, sasl: b, domains: [b.example] }\n"
+            "  - { name: a, sasl: c, domains: [c.example] }\n",
+     "t.yaml:7:13: error: duplicate identity name 'a' (first given at line 5)"},
+    {IDBASE "identities:\n  - { name: a, domains: [a.example] }\n",
+     "t.yaml:5:5: error: identity 'a' does not say who it is: give exactly one of sasl, "
+     "client_cert, network, m365_tenant"},
+    {IDBASE "identities:\n  - { name: a, sasl: a, network: [10.0.0.1], domains: [a.example] }\n",
+     "t.yaml:5:34: error: identity 'a' has both 'sasl' and 'network'"},
+    {IDBASE "identities:\n  - name: a\n    client_cert: { name: a.example }\n"
+            "    m365_tenant: 6f1c2f1e-2d0b-4b71-9a8e-0d6f0c7f9a11\n    domains: [a.example]\n",
+     "t.yaml:7:18: error: identity 'a' has both 'client_cert' and 'm365_tenant'"},
+    {IDBASE "identities:\n  - { name: a, sasl: a, m365_domain: a.onmicrosoft.com, domains: [a.example] }\n",
+     "t.yaml:5:38: error: identity 'a' has 'm365_domain' but no 'm365_tenant'"},
+    {IDBASE "identities:\n  - { name: a, m365_tenant: 6f1c2f1e-2d0b-4b71-9a8e-0d6f0c7f9a1, "
+            "domains: [a.example] }\n",
+     "t.yaml:5:29: error: 'identities[].m365_tenant' needs a tenant id, a GUID such as"},
+    {IDBASE "identities:\n  - { name: a, m365_tenant: 6f1c2f1e-2d0b-4b71-9a8e-0d6f0c7f9a1g, "
+            "domains: [a.example] }\n",
+     "t.yaml:5:29: error: 'identities[].m365_tenant' needs a tenant id"},
+    {IDBASE "identities:\n  - { name: a, m365_tenant: \"*\", domains: [a.example] }\n",
+     "t.yaml:5:29: error: 'identities[].m365_tenant' cannot be a wildcard: name one tenant id "
+     "(got '*')"},
+    {IDBASE "identities:\n  - name: a\n    client_cert: { sha256: \"AB:CD:EF\" }\n"
+            "    domains: [a.example]\n",
+     "t.yaml:6:28: error: 'identities[].client_cert.sha256' needs 64 hex digits"},
+    {IDBASE "identities:\n  - name: a\n    client_cert:\n      sha256: " HEX64 "0\n"
+            "    domains: [a.example]\n",
+     "t.yaml:7:15: error: 'identities[].client_cert.sha256' needs 64 hex digits"},
+    {IDBASE "identities:\n  - name: a\n    client_cert: {}\n    domains: [a.example]\n",
+     "t.yaml:6:18: error: identity 'a': 'client_cert' needs sha256, name or both"},
+    {IDBASE "identities:\n  - name: a\n    client_cert: scanner.example\n"
+            "    domains: [a.example]\n",
+     "t.yaml:6:18: error: 'identities[].client_cert' is a group of settings and needs a mapping"},
+    {IDBASE "identities:\n  - { name: a, sasl: a }\n",
+     "t.yaml:5:5: error: identity 'a' owns no domain and no sender: it could never send"},
+    {IDBASE "identities:\n  - { name: a, sasl: a, domains: [], senders: [] }\n",
+     "t.yaml:5:5: error: identity 'a' owns no domain and no sender"},
+    {IDBASE "identities:\n  - { name: a, network: [], domains: [a.example] }\n",
+     "t.yaml:5:25: error: identity 'a': 'network' lists no network"},
+    {IDBASE "identities:\n  - name: a\n    sasl: a\n    domains:\n      - a.example\n"
+            "      - a..example\n",
+     "t.yaml:9:9: error: 'identities[].domains' needs a domain name or *.domain (letters, "
+     "digits, '-'; IDNs in their xn-- form) (got 'a..example')"},
+    {IDBASE "identities:\n  - { name: a, sasl: a, domains: [-a.example] }\n",
+     "t.yaml:5:35: error: 'identities[].domains' needs a domain name"},
+    {IDBASE "identities:\n  - { name: a, sasl: a, domains: [a_b.example] }\n",
+     "t.yaml:5:35: error: 'identities[].domains' needs a domain name"},
+    {IDBASE "identities:\n  - { name: a, sasl: a, domains: [192.0.2.1] }\n",
+     "t.yaml:5:35: error: 'identities[].domains' needs a domain name"},
+    {IDBASE "identities:\n  - { name: a, sasl: a, domains: [\"*.*.a.example\"] }\n",
+     "t.yaml:5:35: error: 'identities[].domains' needs a domain name"},
+    {IDBASE "identities:\n  - { name: a, sasl: a, domains: [\"a.*.example\"] }\n",
+     "t.yaml:5:35: error: 'identities[].domains' needs a domain name"},
+    {IDBASE "identities:\n  - { name: a, sasl: a, domains: [[a.example]] }\n",
+     "t.yaml:5:35: error: 'identities[].domains' items must be single values, not a list"},
+    {IDBASE "identities:\n  - { name: a, sasl: a, domains: a.example }\n",
+     "t.yaml:5:34: error: 'identities[].domains' needs a list, as in [a.example], not a single "
+     "value"},
+    {IDBASE "identities:\n  - { name: a, sasl: a, senders: [alice] }\n",
+     "t.yaml:5:35: error: 'identities[].senders' needs addresses of the form local@domain, one "
+     "'@' (got 'alice')"},
+    {IDBASE "identities:\n  - { name: a, sasl: a, senders: [a@b@a.example] }\n",
+     "t.yaml:5:35: error: 'identities[].senders' needs addresses of the form local@domain"},
+    {IDBASE "identities:\n  - { name: a, sasl: a, senders: [\"@a.example\"] }\n",
+     "t.yaml:5:35: error: 'identities[].senders' needs addresses of the form local@domain"},
+    {IDBASE "identities:\n  - { name: a, sasl: a, senders: [alice@a..example] }\n",
+     "t.yaml:5:35: error: 'identities[].senders' needs addresses of the form local@domain"},
+    {IDBASE "identities:\n  - { name: a, sasl: a, m365_domain: bad_domain, domains: [a.b] }\n",
+     "t.yaml:5:38: error: 'identities[].m365_domain' needs a domain name"},
+    {IDBASE "identities:\n  - { nme: a, sasl: a, domains: [a.example] }\n",
+     "t.yaml:5:7: error: unknown key 'identities[].nme' (did you mean 'name'?)"},
+    {IDBASE "identities:\n  - { name: a, sasl: a, domain: [a.example] }\n",
+     "t.yaml:5:25: error: unknown key 'identities[].domain' (did you mean 'domains'?)"},
+    {IDBASE "identities: { name: a }\n",
+     "t.yaml:4:13: error: 'identities' needs a list of identities, each { name, one of "
+     "sasl/client_cert/network/m365_tenant, domains and/or senders }, not a mapping"},
+    {IDBASE "identities: [a]\n", "t.yaml:4:14: error: an identity is { name, one of"},
+    {IDBASE "identities:\n  - { name: a, sasl: a, domains: [a.example], send_bounces: maybe }\n",
+     "t.yaml:5:61: error: 'identities[].send_bounces' needs true or false (got 'maybe')"},
+    {IDBASE "identities:\n  - { name: a, network: [10.0.0.1/8], domains: [a.example] }\n",
+     "t.yaml:5:26: error: bad network '10.0.0.1/8' in 'identities[].network': host bits are "
+     "set; did you mean 10.0.0.0/8?"},
+    /* m365, dkim, policy */
+    {IDBASE "m365: { networks: [40.92.0.0/33] }\n",
+     "t.yaml:4:20: error: bad network '40.92.0.0/33' in 'm365.networks'"},
+    {IDBASE "m365: { certificate_name: \"*.outlook.com\" }\n",
+     "t.yaml:4:27: error: 'm365.certificate_name' needs a domain name"},
+    {IDBASE "m365: { certficate_name: x.example }\n",
+     "t.yaml:4:9: error: unknown key 'm365.certficate_name' (did you mean 'certificate_name'?)"},
+    {IDBASE "dkim:\n  - { domain: a.example, key: /nonexistent/k.pem }\n",
+     "t.yaml:5:5: error: a dkim key needs 'selector'"},
+    {IDBASE "dkim:\n  - { selector: s1 }\n", "t.yaml:5:5: error: a dkim key needs 'domain'"},
+    {IDBASE "dkim:\n  - { selector: s1 }\n", "t.yaml:5:5: error: a dkim key needs 'key'"},
+    {IDBASE "dkim:\n  - { domain: a.example, selector: s1, key: /nonexistent/k.pem }\n",
+     "t.yaml:5:45: error: 'dkim[].key' cannot be read: /nonexistent/k.pem: No such file or "
+     "directory"},
+    {IDBASE "dkim:\n  - { domain: a.example, selector: s1, key: /tmp }\n",
+     "t.yaml:5:45: error: 'dkim[].key' is not a file: /tmp"},
+    {IDBASE "dkim:\n  - { domain: \"*.a.example\", selector: s1, key: /nonexistent }\n",
+     "t.yaml:5:15: error: 'dkim[].domain' needs a domain name"},
+    {IDBASE "dkim:\n  - { domain: a.example, selector: \"s 1\", key: /nonexistent }\n",
+     "t.yaml:5:36: error: 'dkim[].selector' needs dot-separated DNS labels"},
+    {IDBASE "dkim: { domain: a.example }\n", "t.yaml:4:7: error: 'dkim' needs a list of dkim keys"},
+    {IDBASE "policy: { alignment: loose }\n",
+     "t.yaml:4:22: error: 'policy.alignment' must be one of: off, relaxed, strict (got 'loose')"},
+    {IDBASE "policy: { aligment: strict }\n",
+     "t.yaml:4:11: error: unknown key 'policy.aligment' (did you mean 'alignment'?)"},
 };
 
 /* test_errors - each error class: the message, its line and column, and no config */
 static void
 test_errors(void **state)
 {
+    unsigned failed = 0;
+
     for (size_t i = 0; i < sizeof error_cases / sizeof error_cases[0]; i++) {
         struct config_diag d;
         struct sw_config *c = load(error_cases[i].yaml, &d);
-        if (c != NULL || d.errors == 0 || strstr(d.text.data, error_cases[i].expect) == NULL)
-            fail_msg("case %zu: expected \"%s\", got:\n%s", i, error_cases[i].expect, d.text.data);
+        if (c != NULL || d.errors == 0 || strstr(d.text.data, error_cases[i].expect) == NULL) {
+            print_error("case %zu: expected \"%s\", got:\n%s\n", i, error_cases[i].expect,
+                        d.text.data);
+            failed++;
+        }
         config_free(c);
         config_diag_release(&d);
     }
+    if (failed != 0)
+        fail_msg("%u error cases failed", failed);
 }
 
 /* expect_one_warning - a file that loads, with exactly one warning that starts with expect */
