@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config/config.h"
@@ -43,6 +44,10 @@ static const char start_shape[] =
     "  next_hop: 127.0.0.1:2526\n"
 
 #define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define HEX64_UPPER "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF"
+#define HEX64_COLONS                                                                               \
+    "01:23:45:67:89:AB:CD:EF:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:ab:"   \
+    "cd:ef"
 
 /* load - config_load_string on a C string, diagnostics into d */
 static struct sw_config *
@@ -130,6 +135,12 @@ test_defaults(void **state)
     assert_string_equal(c->gateway.spool_dir, "/tmp");
     assert_string_equal(c->events.file, "-");
     assert_string_equal(c->log_level, "info");
+    assert_int_equal(c->nidentities, 0);
+    assert_null(c->identities);
+    assert_int_equal(c->m365.networks.n, 0);
+    assert_string_equal(c->m365.certificate_name, "mail.protection.outlook.com");
+    assert_int_equal(c->ndkim, 0);
+    assert_int_equal(c->alignment, CFG_ALIGN_OFF);
     config_free(c);
     config_diag_release(&d);
 }
@@ -346,7 +357,8 @@ static const struct diag_case error_cases[] = {
     {IDBASE "identities:\n  - name: a\n    client_cert: { name: a.example }\n"
             "    m365_tenant: 6f1c2f1e-2d0b-4b71-9a8e-0d6f0c7f9a11\n    domains: [a.example]\n",
      "t.yaml:7:18: error: identity 'a' has both 'client_cert' and 'm365_tenant'"},
-    {IDBASE "identities:\n  - { name: a, sasl: a, m365_domain: a.onmicrosoft.com, domains: [a.example] }\n",
+    {IDBASE "identities:\n  - { name: a, sasl: a, m365_domain: a.onmicrosoft.com, domains: "
+            "[a.example] }\n",
      "t.yaml:5:38: error: identity 'a' has 'm365_domain' but no 'm365_tenant'"},
     {IDBASE "identities:\n  - { name: a, m365_tenant: 6f1c2f1e-2d0b-4b71-9a8e-0d6f0c7f9a1, "
             "domains: [a.example] }\n",
@@ -523,6 +535,260 @@ test_warnings(void **state)
     assert_int_equal(d.warnings, 0);
     config_free(c);
     config_diag_release(&d);
+}
+
+/* The shape of issue 3, as the design notes give it (with the required gateway settings). */
+static const char identity_shape[] =
+    IDBASE "identities:\n"
+           "  - name: app-a\n"
+           "    network: [192.0.2.10/32]\n"
+           "    domains: [a.example]\n"
+           "  - name: alice\n"
+           "    sasl: alice\n"
+           "    senders: [alice@a.example]\n"
+           "  - name: scanner\n"
+           "    client_cert: { sha256: \"" HEX64_COLONS "\", name: scanner.corp.example }\n"
+           "    domains: [\"*.scan.example\"]\n"
+           "  - name: contoso\n"
+           "    m365_tenant: 6F1C2F1E-2D0B-4B71-9A8E-0D6F0C7F9A11\n"
+           "    m365_domain: contoso.onmicrosoft.com\n"
+           "    domains: [contoso.example]\n"
+           "    send_bounces: false\n"
+           "m365:\n"
+           "  networks: [40.92.0.0/15, 40.107.0.0/16, 52.100.0.0/14, 104.47.0.0/17]\n"
+           "  certificate_name: mail.protection.outlook.com\n"
+           "dkim:\n"
+           "  - domain: a.example\n"
+           "    selector: s1\n"
+           "    key: dkim/a.example.pem          # rsa or ed25519 PEM\n"
+           "policy:\n"
+           "  alignment: off\n";
+
+/* write_file - path holds text; returns 0 or fails the test */
+static void
+write_file(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+/* check_identity_values - the identities of identity_shape, field by field */
+static void
+check_identity_values(const struct sw_config *c)
+{
+    assert_int_equal(c->nidentities, 4);
+    const struct cfg_identity *a = &c->identities[0], *u = &c->identities[1];
+    const struct cfg_identity *s = &c->identities[2], *t = &c->identities[3];
+    assert_string_equal(a->name, "app-a");
+    assert_int_equal(a->line, 5);
+    assert_int_equal(a->network.n, 1);
+    assert_int_equal(a->network.items[0].prefix, 32);
+    assert_int_equal(a->ndomains, 1);
+    assert_string_equal(a->domains[0], "a.example");
+    assert_int_equal(a->nsenders, 0);
+    assert_null(a->sasl);
+    assert_null(a->client_cert_sha256);
+    assert_null(a->m365_tenant);
+    assert_false(a->send_bounces);
+    assert_string_equal(u->name, "alice");
+    assert_string_equal(u->sasl, "alice");
+    assert_int_equal(u->nsenders, 1);
+    assert_string_equal(u->senders[0], "alice@a.example");
+    assert_int_equal(u->ndomains, 0);
+    assert_int_equal(u->network.n, 0);
+    assert_string_equal(s->client_cert_sha256, HEX64);
+    assert_string_equal(s->client_cert_name, "scanner.corp.example");
+    assert_string_equal(s->domains[0], "*.scan.example");
+    assert_int_equal(s->line, 11);
+    assert_string_equal(t->m365_tenant, "6f1c2f1e-2d0b-4b71-9a8e-0d6f0c7f9a11");
+    assert_string_equal(t->m365_domain, "contoso.onmicrosoft.com");
+    assert_string_equal(t->domains[0], "contoso.example");
+    assert_false(t->send_bounces);
+    assert_int_equal(c->m365.networks.n, 4);
+    assert_int_equal(c->m365.networks.items[0].prefix, 15);
+    assert_int_equal(c->m365.networks.items[3].prefix, 17);
+    assert_string_equal(c->m365.certificate_name, "mail.protection.outlook.com");
+    assert_int_equal(c->alignment, CFG_ALIGN_OFF);
+}
+
+/* test_identity_shape - the issue's example loads, clean, with exactly these values */
+static void
+test_identity_shape(void **state)
+{
+    char tmpl[] = "/tmp/test_config.XXXXXX", file[128], dir[160], key[192], expect[192];
+    struct config_diag d;
+
+    assert_non_null(mkdtemp(tmpl));
+    snprintf(dir, sizeof dir, "%s/dkim", tmpl);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(key, sizeof key, "%s/a.example.pem", dir);
+    write_file(key, "not parsed here\n");
+    snprintf(file, sizeof file, "%s/sw.yaml", tmpl);
+    write_file(file, identity_shape);
+
+    config_diag_init(&d);
+    struct sw_config *c = config_load_file(file, &d);
+    if (c == NULL || d.errors + d.warnings != 0)
+        fail_msg("%s", d.text.data);
+    check_identity_values(c);
+    assert_int_equal(c->ndkim, 1);
+    assert_string_equal(c->dkim[0].domain, "a.example");
+    assert_string_equal(c->dkim[0].selector, "s1");
+    snprintf(expect, sizeof expect, "%s/dkim/a.example.pem", tmpl);
+    assert_string_equal(c->dkim[0].key, expect);
+    assert_int_equal(c->dkim[0].line, 23);
+    config_free(c);
+    config_diag_release(&d);
+
+    /* without the key file: one error, at the key */
+    unlink(key);
+    config_diag_init(&d);
+    assert_null(config_load_file(file, &d));
+    assert_int_equal(d.errors, 1);
+    assert_non_null(strstr(d.text.data, "sw.yaml:25:10: error: 'dkim[].key' cannot be read: "));
+    config_diag_release(&d);
+    unlink(file);
+    rmdir(dir);
+    rmdir(tmpl);
+}
+
+/* test_alignment_and_names - every alignment word; names as stored */
+static void
+test_alignment_and_names(void **state)
+{
+    static const char *const words[] = {"off", "relaxed", "strict"};
+    static const enum cfg_alignment values[] = {CFG_ALIGN_OFF, CFG_ALIGN_RELAXED, CFG_ALIGN_STRICT};
+    char y[512];
+    struct config_diag d;
+
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(y, sizeof y, IDBASE "policy: { alignment: %s }\n", words[i]);
+        struct sw_config *c = load(y, &d);
+        assert_non_null(c);
+        assert_int_equal(c->alignment, values[i]);
+        config_free(c);
+        config_diag_release(&d);
+    }
+    /* a bare fingerprint, upper case; a trailing dot; an IDN in its A-label form */
+    struct sw_config *c =
+        load(IDBASE "identities:\n"
+                    "  - { name: s, client_cert: { sha256: " HEX64_UPPER " }, "
+                    "domains: [a.example., xn--bcher-kva.example, \"*.b.example\"], "
+                    "senders: [\"x.y+z@a.example\"], send_bounces: yes }\n",
+             &d);
+    if (c == NULL)
+        fail_msg("%s", d.text.data);
+    assert_string_equal(c->identities[0].client_cert_sha256, HEX64);
+    assert_null(c->identities[0].client_cert_name);
+    assert_int_equal(c->identities[0].ndomains, 3);
+    assert_string_equal(c->identities[0].domains[1], "xn--bcher-kva.example");
+    assert_string_equal(c->identities[0].senders[0], "x.y+z@a.example");
+    assert_true(c->identities[0].send_bounces);
+    config_free(c);
+    config_diag_release(&d);
+    /* one wrong item is one error: no "owns nothing" on top of it */
+    c = load(IDBASE "identities:\n  - { name: a, sasl: a, domains: [a..example] }\n", &d);
+    assert_null(c);
+    assert_int_equal(d.errors, 1);
+    config_diag_release(&d);
+    c = load(IDBASE "identities:\n  - { name: a, network: [10.0.0.1/8], domains: [a.example] }\n",
+             &d);
+    assert_null(c);
+    assert_int_equal(d.errors, 1);
+    config_diag_release(&d);
+}
+
+/* test_identity_warnings - valid rules that reopen the echo-spoofing hole */
+static void
+test_identity_warnings(void **state)
+{
+#define ID1(rest) IDBASE "identities:\n  - { name: a, " rest " }\n"
+    expect_one_warning(ID1("network: [0.0.0.0/0], domains: [a.example]"),
+                       "t.yaml:5:26: warning: network 0.0.0.0/0 of identity 'a' is the whole "
+                       "internet");
+    expect_one_warning(ID1("network: [\"::/0\"], domains: [a.example]"),
+                       "t.yaml:5:26: warning: network ::/0 of identity 'a' is the whole internet");
+    expect_one_warning(ID1("network: [10.0.0.0/7], domains: [a.example]"),
+                       "t.yaml:5:26: warning: network 10.0.0.0/7 of identity 'a' is a huge "
+                       "network (shorter than /8)");
+    expect_one_warning(ID1("network: [\"2001:db8::/31\"], domains: [a.example]"),
+                       "warning: network 2001:db8::/31 of identity 'a' is a huge network "
+                       "(shorter than /32)");
+    expect_one_warning(ID1("network: [192.0.2.0/24, 40.92.1.0/24], domains: [a.example]"),
+                       "t.yaml:5:40: warning: network 40.92.1.0/24 of identity 'a' overlaps "
+                       "Exchange Online (40.92.0.0/15): it admits every Microsoft 365 tenant");
+    expect_one_warning(ID1("network: [\"2a01:111:f400:7e00::/56\"], domains: [a.example]"),
+                       "overlaps Exchange Online (2a01:111:f400::/48)");
+    expect_one_warning(IDBASE "m365: { networks: [198.51.100.0/24] }\n"
+                              "identities:\n"
+                              "  - { name: a, network: [198.51.100.7], domains: [a.example] }\n",
+                       "t.yaml:6:26: warning: network 198.51.100.7/32 of identity 'a' overlaps "
+                       "Exchange Online (198.51.100.0/24)");
+    expect_one_warning(ID1("sasl: a, domains: [\"*\"]"),
+                       "t.yaml:5:35: warning: domain '*' of identity 'a' owns every domain");
+    expect_one_warning(ID1("sasl: a, domains: [a.example, \"*.com\"]"),
+                       "t.yaml:5:46: warning: domain '*.com' of identity 'a' owns every domain "
+                       "under the top-level domain 'com'");
+    expect_one_warning(ID1("sasl: a, domains: [com]"),
+                       "t.yaml:5:35: warning: domain 'com' of identity 'a' is a top-level "
+                       "domain alone");
+    expect_one_warning(
+        ID1("m365_tenant: 6f1c2f1e-2d0b-4b71-9a8e-0d6f0c7f9a11, domains: [c.example]"),
+        "t.yaml:5:29: warning: identity 'a' is a Microsoft 365 tenant but "
+        "'m365.networks' is empty: it can never match");
+    expect_one_warning(IDBASE "  relay_networks: [127.0.0.0/8]\n"
+                              "identities:\n  - { name: a, sasl: a, domains: [a.example] }\n",
+                       "t.yaml:4:19: warning: 'gateway.relay_networks' is the interim relay rule "
+                       "and identities are configured: identities take precedence");
+#undef ID1
+}
+
+/* test_dkim_warnings - a key for a domain nobody may send as; owned ones are quiet */
+static void
+test_dkim_warnings(void **state)
+{
+    char tmpl[] = "/tmp/test_config.XXXXXX", key[128], y[1024];
+    struct config_diag d;
+
+    assert_non_null(mkdtemp(tmpl));
+    snprintf(key, sizeof key, "%s/k.pem", tmpl);
+    write_file(key, "x\n");
+    snprintf(y, sizeof y,
+             IDBASE "identities:\n"
+                    "  - { name: a, sasl: a, domains: [\"*.a.example\"], senders: [x@b.example] }\n"
+                    "dkim:\n"
+                    "  - { domain: mail.a.example, selector: s1, key: %s }\n"
+                    "  - { domain: B.example, selector: s1, key: %s }\n"
+                    "  - { domain: c.example, selector: s1, key: %s }\n",
+             key, key, key);
+    expect_one_warning(y, "t.yaml:9:15: warning: dkim domain 'c.example' is owned by no "
+                          "identity: its key will never be used");
+    /* the same (domain, selector) twice is an error, whatever the case */
+    snprintf(y, sizeof y,
+             IDBASE "dkim:\n"
+                    "  - { domain: a.example, selector: s1, key: %s }\n"
+                    "  - { domain: a.example, selector: s2, key: %s }\n"
+                    "  - { domain: A.example, selector: S1, key: %s }\n",
+             key, key, key);
+    struct sw_config *c = load(y, &d);
+    assert_null(c);
+    assert_int_equal(d.errors, 1);
+    assert_non_null(strstr(d.text.data, "t.yaml:7:5: error: duplicate dkim key for domain "
+                                        "'A.example', selector 'S1' (first given at line 5)"));
+    config_diag_release(&d);
+    /* without identities, no key is "unused" */
+    snprintf(y, sizeof y, BASE "dkim: [{ domain: c.example, selector: s1, key: %s }]\n", key);
+    c = load(y, &d);
+    assert_non_null(c);
+    assert_int_equal(d.errors + d.warnings, 0);
+    assert_int_equal(c->ndkim, 1);
+    config_free(c);
+    config_diag_release(&d);
+    unlink(key);
+    rmdir(tmpl);
 }
 
 struct number_case {
@@ -838,6 +1104,10 @@ main(void)
         cmocka_unit_test(test_next_hop_map),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_warnings),
+        cmocka_unit_test(test_identity_shape),
+        cmocka_unit_test(test_alignment_and_names),
+        cmocka_unit_test(test_identity_warnings),
+        cmocka_unit_test(test_dkim_warnings),
         cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_format),
