@@ -379,8 +379,8 @@ parse_local(const struct addr_parse *p, size_t k, size_t b, struct addr_build *a
 
     for (k = next_tok(p, k, b, ab); k < b; k = next_tok(p, k + 1, b, ab)) {
         const struct tok *t = &p->toks[k];
-        if (!first && t->ws_before)
-            ab->flags |= MIME_ADDR_OBSOLETE;
+        if (!first && t->ws_before && (is_special(t, '.') || is_word(t)))
+            ab->flags |= MIME_ADDR_OBSOLETE; /* CFWS inside the dot-atom */
         if (is_special(t, '.')) {
             if (want_word)
                 ab->flags |= MIME_ADDR_OBSOLETE; /* leading or doubled dot */
