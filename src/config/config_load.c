@@ -168,7 +168,9 @@ item_text(struct loader *ld, const struct cfg_setting *row, yaml_node_t *item, c
     if (text == NULL)
         config_diag_add(ld->diag, ld->name, mark_of(item), CFG_ERROR,
                         "'%s' items must be %s, not %s", row->path, what,
-                        item->type == YAML_SCALAR_NODE ? "empty" : node_kind(item));
+                        item->type != YAML_SCALAR_NODE ? node_kind(item)
+                        : node_is_null(item)           ? "empty"
+                                                       : "text with a NUL byte");
     return text;
 }
 

@@ -429,6 +429,9 @@ static const struct diag_case error_cases[] = {
     {IDBASE "identities:\n  - { name: a, network: [10.0.0.1/8], domains: [a.example] }\n",
      "t.yaml:5:26: error: bad network '10.0.0.1/8' in 'identities[].network': host bits are "
      "set; did you mean 10.0.0.0/8?"},
+    {IDBASE "identities:\n  - { name: a, sasl: a, domains: [\"a\\0b\"] }\n",
+     "t.yaml:5:35: error: 'identities[].domains' items must be single values, not text with a "
+     "NUL byte"},
     /* m365, dkim, policy */
     {IDBASE "m365: { networks: [40.92.0.0/33] }\n",
      "t.yaml:4:20: error: bad network '40.92.0.0/33' in 'm365.networks'"},
@@ -699,6 +702,75 @@ test_alignment_and_names(void **state)
     assert_null(c);
     assert_int_equal(d.errors, 1);
     config_diag_release(&d);
+}
+
+/* test_names - the domain syntax and ownership the identity checks rely on */
+static void
+test_names(void **state)
+{
+    static const struct {
+        const char *s;
+        bool ok;
+    } domains[] = {
+        {"a.example", true},
+        {"A.Example.", true},
+        {"xn--bcher-kva.example", true},
+        {"com", true},
+        {"a-b.c", true},
+        {"1a.example", true},
+        {"", false},
+        {".", false},
+        {"a..b", false},
+        {".a.b", false},
+        {"a.b..", false},
+        {"-a.b", false},
+        {"a-.b", false},
+        {"a_b.c", false},
+        {"a b.c", false},
+        {"192.0.2.1", false},
+        {"a.123", false},
+        {"*.a.b", false},
+        {"b\xc3\xbc"
+         "cher.de",
+         false},
+    };
+    static const struct {
+        const char *pattern, *domain;
+        bool owns;
+    } owns[] = {
+        {"a.example", "a.example", true},       {"a.example", "A.EXAMPLE.", true},
+        {"a.example", "b.a.example", false},    {"*.a.example", "b.a.example", true},
+        {"*.a.example", "c.b.a.example", true}, {"*.a.example", "a.example", false},
+        {"*.a.example", "ba.example", false},   {"*.a.example.", "B.A.example", true},
+    };
+    char label[80], longname[300];
+
+    for (size_t i = 0; i < sizeof domains / sizeof domains[0]; i++)
+        if (config_name_is_domain(domains[i].s) != domains[i].ok)
+            fail_msg("domain \"%s\": expected %d", domains[i].s, domains[i].ok);
+    for (size_t i = 0; i < sizeof owns / sizeof owns[0]; i++)
+        if (config_name_owns(owns[i].pattern, owns[i].domain) != owns[i].owns)
+            fail_msg("\"%s\" owns \"%s\": expected %d", owns[i].pattern, owns[i].domain,
+                     owns[i].owns);
+    /* labels of 63 bytes, names of 253 */
+    memset(label, 'a', 64);
+    label[64] = '\0';
+    assert_false(config_name_is_domain(label));
+    label[63] = '\0';
+    assert_true(config_name_is_domain(label));
+    memset(longname, 'a', 254);
+    longname[63] = longname[127] = longname[191] = '.';
+    longname[253] = '\0';
+    assert_true(config_name_is_domain(longname));
+    longname[253] = 'a';
+    longname[254] = '\0';
+    assert_false(config_name_is_domain(longname));
+    longname[254] = '.';
+    longname[255] = '\0';
+    assert_false(config_name_is_domain(longname));
+    longname[253] = '.';
+    longname[254] = '\0';
+    assert_true(config_name_is_domain(longname)); /* 253 and the root dot */
 }
 
 /* test_identity_warnings - valid rules that reopen the echo-spoofing hole */
@@ -1105,6 +1177,7 @@ main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_warnings),
         cmocka_unit_test(test_identity_shape),
+        cmocka_unit_test(test_names),
         cmocka_unit_test(test_alignment_and_names),
         cmocka_unit_test(test_identity_warnings),
         cmocka_unit_test(test_dkim_warnings),
