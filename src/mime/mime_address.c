@@ -493,26 +493,27 @@ is_dot_atom_text(const char *s, size_t n)
 
 /* format_addr - the address text: local (re-quoted when needed) [@ domain] */
 static char *
-format_addr(const struct addr_build *ab)
+format_addr(const char *local, const char *domain, bool no_at)
 {
+    size_t n = strlen(local);
     struct buf b;
     char *r;
 
     buf_init(&b, 0);
-    if (is_dot_atom_text(ab->local.data, ab->local.len)) {
-        buf_append(&b, ab->local.data, ab->local.len);
+    if (is_dot_atom_text(local, n)) {
+        buf_append(&b, local, n);
     } else {
         buf_append(&b, "\"", 1);
-        for (size_t i = 0; i < ab->local.len; i++) {
-            if (ab->local.data[i] == '"' || ab->local.data[i] == '\\')
+        for (size_t i = 0; i < n; i++) {
+            if (local[i] == '"' || local[i] == '\\')
                 buf_append(&b, "\\", 1);
-            buf_append(&b, &ab->local.data[i], 1);
+            buf_append(&b, &local[i], 1);
         }
         buf_append(&b, "\"", 1);
     }
-    if (!(ab->flags & MIME_ADDR_NO_AT)) {
+    if (!no_at) {
         buf_append(&b, "@", 1);
-        buf_append(&b, ab->domain.data, ab->domain.len);
+        buf_append_str(&b, domain);
     }
     r = xmemdup(b.data, b.len);
     buf_release(&b);
@@ -561,7 +562,7 @@ fill_parts(const struct addr_parse *p, const struct addr_build *ab, struct mime_
         a->local = clean_copy(ab->local.data, ab->local.len, &a->flags);
         a->domain = clean_copy(ab->domain.data, ab->domain.len, &a->flags);
         a->route = xmemdup(ab->route.data, ab->route.len);
-        a->addr = format_addr(ab);
+        a->addr = format_addr(a->local, a->domain, a->flags & MIME_ADDR_NO_AT);
     }
     a->domain_lc = lower_copy(a->domain, true);
     a->addr_lc = lower_copy(a->addr, !(a->flags & MIME_ADDR_INVALID));
