@@ -156,6 +156,10 @@ dkim_key_from_record(const struct dkim_keyrec *rec, unsigned min_rsa_bits, enum 
     *err = DKIM_ERR_KEY_BAD;
     if (pkey == NULL || (key = wrap(pkey, false)) == NULL)
         return NULL;
+    if (key->type == DKIM_KEY_RSA && key->bits > DKIM_MAX_RSA_BITS) {
+        *err = DKIM_ERR_KEY_BAD; /* bounds what a published key can make us compute */
+        return dkim_key_free(key);
+    }
     if (key->type == DKIM_KEY_RSA && key->bits < min_rsa_bits) {
         *err = DKIM_ERR_KEY_TOO_SMALL;
         return dkim_key_free(key);

@@ -25,6 +25,7 @@
 
 #define DKIM_MIN_SIGN_RSA_BITS 2048
 #define DKIM_MIN_VERIFY_RSA_BITS 1024
+#define DKIM_MAX_RSA_BITS 8192 /* larger published keys are DKIM_ERR_KEY_BAD */
 
 struct dkim_key;
 
@@ -33,7 +34,7 @@ struct dkim_key *dkim_key_load_pem(const char *path, struct buf *err);
 /* dkim_key_from_pem - a private key from memory; NULL with a reason in err */
 struct dkim_key *dkim_key_from_pem(const char *text, size_t len, struct buf *err);
 /* dkim_key_from_record - the public key of a DNS key record; NULL with *err set
- * (DKIM_ERR_KEY_BAD, DKIM_ERR_KEY_TOO_SMALL under min_rsa_bits) */
+ * (DKIM_ERR_KEY_BAD, also over DKIM_MAX_RSA_BITS; DKIM_ERR_KEY_TOO_SMALL under min_rsa_bits) */
 struct dkim_key *dkim_key_from_record(const struct dkim_keyrec *rec, unsigned min_rsa_bits,
                                       enum dkim_err *err);
 struct dkim_key *dkim_key_free(struct dkim_key *key);

@@ -115,6 +115,8 @@ add_sig(struct dkim_verifier *v, const struct dkim_field *fl)
     vs->info.s = sig->s;
     vs->info.i = sig->i;
     vs->info.alg = sig->alg;
+    vs->info.has_l = sig->has_l;
+    vs->info.l = sig->l;
     size_t qlen = strlen(sig->s) + strlen(sig->d) + sizeof "._domainkey.";
     vs->query = xmalloc(qlen);
     snprintf(vs->query, qlen, "%s._domainkey.%s", sig->s, sig->d);

@@ -60,6 +60,8 @@ struct dkim_sig_info {
     const char *i;     /* i= ("@d" by default) */
     const char *query; /* "s._domainkey.d", the TXT name to look up (NULL if unparsed) */
     enum dkim_alg alg;
+    bool has_l;   /* l= given: only the first l bytes of the body are signed (content could */
+    uint64_t l;   /* have been appended after signing; policy may distrust such signatures) */
     bool testing; /* the key record said t=y */
 };
 

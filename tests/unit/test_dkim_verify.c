@@ -265,6 +265,7 @@ test_streaming_api(void **state)
     assert_string_equal(b->s, "test");
     assert_int_equal(a->alg, DKIM_ALG_ED25519_SHA256);
     assert_int_equal(b->alg, DKIM_ALG_RSA_SHA256);
+    assert_false(a->has_l);
     assert_null(dkim_verifier_sig(v, 2));
     for (size_t i = hlen; i < len; i++)
         dkim_verifier_body(v, msg + i, 1);
