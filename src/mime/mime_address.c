@@ -561,7 +561,7 @@ fill_parts(const struct addr_parse *p, const struct addr_build *ab, struct mime_
     } else {
         a->local = clean_copy(ab->local.data, ab->local.len, &a->flags);
         a->domain = clean_copy(ab->domain.data, ab->domain.len, &a->flags);
-        a->route = xmemdup(ab->route.data, ab->route.len);
+        a->route = clean_copy(ab->route.data, ab->route.len, &a->flags);
         a->addr = format_addr(a->local, a->domain, a->flags & MIME_ADDR_NO_AT);
     }
     a->domain_lc = lower_copy(a->domain, true);
@@ -572,26 +572,12 @@ fill_parts(const struct addr_parse *p, const struct addr_build *ab, struct mime_
         a->flags |= MIME_ADDR_TOO_LONG;
 }
 
-/* is_scan_local - a byte that may be part of a local part seen in display text */
-static bool
-is_scan_local(unsigned char c)
-{
-    return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~.", c) != NULL);
-}
-
-/* is_scan_domain - a byte that may be part of a domain seen in display text */
-static bool
-is_scan_domain(unsigned char c)
-{
-    return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-           c == '_';
-}
-
 /* add_display_addr - remember one address found in display text, once */
 static void
-add_display_addr(struct mime_address *a, const char *s, size_t n)
+add_display_addr(void *ctx, const char *s, size_t n)
 {
+    struct mime_address *a = ctx;
+
     for (size_t i = 0; i < a->n_display_addrs; i++)
         if (strlen(a->display_addrs[i]) == n && memcmp(a->display_addrs[i], s, n) == 0)
             return;
@@ -601,84 +587,17 @@ add_display_addr(struct mime_address *a, const char *s, size_t n)
     a->display_addrs[a->n_display_addrs++] = xmemdup(s, n);
 }
 
-/* scan_text - find address-like text (local@domain) in normalized display text; how many */
-static size_t
-scan_text(const char *t, size_t n, struct mime_address *a)
-{
-    size_t found = 0;
-
-    for (size_t at = 0; at < n; at++) {
-        size_t l = at, r = at + 1;
-        if (t[at] != '@')
-            continue;
-        while (l > 0 && is_scan_local((unsigned char)t[l - 1]))
-            l--;
-        while (r < n && is_scan_domain((unsigned char)t[r]))
-            r++;
-        while (l < at && t[l] == '.')
-            l++;
-        while (r > at + 1 && t[r - 1] == '.')
-            r--;
-        if (l < at && r > at + 1) {
-            add_display_addr(a, t + l, r - l);
-            found++;
-        }
-    }
-    return found;
-}
-
 /* scan_display - look for addresses in one display text (name, comment, group name) */
 static void
 scan_display(struct mime_address *a, const char *text)
 {
-    struct buf norm;
-    bool mapped;
+    bool lookalike;
 
-    /* without an ASCII '@' only a lookalike (U+FF20, U+FE6B) can make an address */
-    if (strchr(text, '@') == NULL && strstr(text, "\xEF\xBC\xA0") == NULL &&
-        strstr(text, "\xEF\xB9\xAB") == NULL)
-        return;
-    buf_init(&norm, 0);
-    mapped = mime_encword_fold_lookalikes(text, &norm);
-    if (scan_text(norm.data, norm.len, a) > 0) {
+    if (mime_encword_find_addresses(text, add_display_addr, a, &lookalike) > 0) {
         a->flags |= MIME_ADDR_DISPLAY_HAS_ADDRESS;
-        if (mapped && strchr(text, '@') == NULL)
+        if (lookalike)
             a->flags |= MIME_ADDR_DISPLAY_LOOKALIKE;
     }
-    buf_release(&norm);
-}
-
-/* looks_like_domain - whether display text is, once trimmed, a domain name */
-static bool
-looks_like_domain(const char *text)
-{
-    struct buf norm;
-    size_t b, e, dots = 0, last = 0;
-    bool ok = true;
-
-    buf_init(&norm, 0);
-    mime_encword_fold_lookalikes(text, &norm);
-    for (b = 0; b < norm.len && (norm.data[b] == ' ' || norm.data[b] == '\''); b++)
-        ;
-    for (e = norm.len; e > b && (norm.data[e - 1] == ' ' || norm.data[e - 1] == '\''); e--)
-        ;
-    for (size_t i = b; i < e && ok; i++) {
-        unsigned char c = (unsigned char)norm.data[i];
-        if (c == '.') {
-            ok = i > b && i + 1 < e && norm.data[i - 1] != '.';
-            dots++;
-            last = i + 1;
-        } else {
-            ok = c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-        }
-    }
-    /* the last label: letters (a TLD) or an A-label */
-    for (size_t i = last; i < e && ok && dots > 0; i++)
-        ok = (norm.data[i] >= 'a' && norm.data[i] <= 'z') || (unsigned char)norm.data[i] >= 0x80 ||
-             strncmp(norm.data + last, "xn--", 4) == 0;
-    ok = ok && dots > 0 && e - last >= 2;
-    buf_release(&norm);
-    return ok;
 }
 
 /* phrase_copy - replace dst's text and state with src's */
@@ -718,7 +637,7 @@ emit(struct addr_parse *p, struct addr_build *ab)
         scan_display(a, l->groups[p->group].name);
         scan_display(a, l->groups[p->group].comment);
     }
-    if (looks_like_domain(a->display))
+    if (mime_encword_is_domain(a->display))
         a->flags |= MIME_ADDR_DISPLAY_IS_DOMAIN;
     if (a->flags & MIME_ADDR_TOO_LONG && ab->display.text.len >= p->lim.max_display)
         l->flags |= MIME_ADDRLIST_TOO_LONG;

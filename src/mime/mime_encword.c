@@ -384,3 +384,100 @@ mime_encword_fold_lookalikes(const char *s, struct buf *out)
             out->data[i] = (char)(out->data[i] + 32);
     return mapped;
 }
+
+/* is_scan_local - a byte that may be part of a local part seen in display text */
+static bool
+is_scan_local(unsigned char c)
+{
+    return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~.", c) != NULL);
+}
+
+/* is_scan_domain - a byte that may be part of a domain seen in display text */
+static bool
+is_scan_domain(unsigned char c)
+{
+    return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '_';
+}
+
+/* scan_text - report address-like text (local@domain) in folded display text; how many */
+static size_t
+scan_text(const char *t, size_t n, void (*found)(void *, const char *, size_t), void *ctx)
+{
+    size_t count = 0;
+
+    for (size_t at = 0; at < n; at++) {
+        size_t l = at, r = at + 1;
+        if (t[at] != '@')
+            continue;
+        while (l > 0 && is_scan_local((unsigned char)t[l - 1]))
+            l--;
+        while (r < n && is_scan_domain((unsigned char)t[r]))
+            r++;
+        while (l < at && t[l] == '.')
+            l++;
+        while (r > at + 1 && t[r - 1] == '.')
+            r--;
+        if (l < at && r > at + 1) {
+            found(ctx, t + l, r - l);
+            count++;
+        }
+    }
+    return count;
+}
+
+/* mime_encword_find_addresses - report address-like text in display text */
+size_t
+mime_encword_find_addresses(const char *text,
+                            void (*found)(void *ctx, const char *addr, size_t len), void *ctx,
+                            bool *lookalike)
+{
+    struct buf norm;
+    size_t n;
+
+    *lookalike = false;
+    /* without an ASCII '@' only a lookalike (U+FF20, U+FE6B) can make an address */
+    if (strchr(text, '@') == NULL && strstr(text, "\xEF\xBC\xA0") == NULL &&
+        strstr(text, "\xEF\xB9\xAB") == NULL)
+        return 0;
+    buf_init(&norm, 0);
+    mime_encword_fold_lookalikes(text, &norm);
+    n = scan_text(norm.data, norm.len, found, ctx);
+    *lookalike = n > 0 && strchr(text, '@') == NULL;
+    buf_release(&norm);
+    return n;
+}
+
+/* mime_encword_is_domain - whether display text is, once trimmed, a domain name */
+bool
+mime_encword_is_domain(const char *text)
+{
+    struct buf norm;
+    size_t b, e, dots = 0, last = 0;
+    bool ok = true;
+
+    buf_init(&norm, 0);
+    mime_encword_fold_lookalikes(text, &norm);
+    for (b = 0; b < norm.len && (norm.data[b] == ' ' || norm.data[b] == '\''); b++)
+        ;
+    for (e = norm.len; e > b && (norm.data[e - 1] == ' ' || norm.data[e - 1] == '\''); e--)
+        ;
+    for (size_t i = b; i < e && ok; i++) {
+        unsigned char c = (unsigned char)norm.data[i];
+        if (c == '.') {
+            ok = i > b && i + 1 < e && norm.data[i - 1] != '.';
+            dots++;
+            last = i + 1;
+        } else {
+            ok = c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+        }
+    }
+    /* the last label: letters (a TLD) or an A-label */
+    for (size_t i = last; i < e && ok && dots > 0; i++)
+        ok = (norm.data[i] >= 'a' && norm.data[i] <= 'z') || (unsigned char)norm.data[i] >= 0x80 ||
+             strncmp(norm.data + last, "xn--", 4) == 0;
+    ok = ok && dots > 0 && e - last >= 2;
+    buf_release(&norm);
+    return ok;
+}

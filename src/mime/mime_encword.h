@@ -1,5 +1,6 @@
 /*
- * mime_encword - RFC 2047 encoded words to UTF-8, and UTF-8 clean-up for display text.
+ * mime_encword - display-name text: RFC 2047 encoded words to UTF-8, clean UTF-8, and the
+ * address-like text hidden in a name.
  *
  * mime_encword_decode() copies text to `out`, replacing every encoded word
  * (`=?charset[*lang]?B|Q?text?=`, RFC 2047 2 and RFC 2231 5) with its UTF-8 decoding, dropping
@@ -15,8 +16,10 @@
  * Both report what they saw as MIME_ENCWORD_* bits; bidirectional-override characters are kept
  * but flagged (a name shown right to left can hide an address).
  *
- * mime_encword_fold_lookalikes() gives the form in which display text is searched for
- * addresses, so that `ceo＠bank．example` is seen as the address it imitates.
+ * Display-name spoofing: mime_encword_fold_lookalikes() gives the form in which display text
+ * is searched for addresses, so that `ceo＠bank．example` is seen as the address it imitates;
+ * mime_encword_find_addresses() finds them and mime_encword_is_domain() tells a display name
+ * that is itself a domain.
  *
  * Limits: output is bounded by out->max (an append that would pass it stops the copy, returns
  * -1, out keeps what fitted). Pure; re-entrant (one iconv descriptor per call, never shared).
@@ -57,5 +60,16 @@ int mime_encword_utf8_clean(const char *s, size_t n, struct buf *out, unsigned *
  * matching: ASCII lower case, fullwidth forms U+FF01-FF5E folded to ASCII, U+FE6B to '@',
  * U+3002 and U+FF61 to '.'; true when a non-ASCII character was folded */
 bool mime_encword_fold_lookalikes(const char *s, struct buf *out);
+
+/* mime_encword_find_addresses - call found() with each address-like text (local@domain, in
+ * the folded form above) in NUL-terminated display text; how many; *lookalike is set when
+ * the text has no ASCII '@', so only a lookalike made an address */
+size_t mime_encword_find_addresses(const char *text,
+                                   void (*found)(void *ctx, const char *addr, size_t len),
+                                   void *ctx, bool *lookalike);
+
+/* mime_encword_is_domain - whether display text, trimmed of spaces and quotes and folded, is a
+ * domain name (two labels or more, the last one letters or an A-label) */
+bool mime_encword_is_domain(const char *text);
 
 #endif

@@ -200,7 +200,7 @@ static void
 test_stalwart_vectors(void **state)
 {
     struct buf path;
-    json_t *root;
+    json_t *root = NULL;
     json_error_t err;
     size_t i, failed = 0, overridden = 0;
     json_t *c;
@@ -288,7 +288,7 @@ test_opendmarc_vectors(void **state)
     struct buf path;
     char line[1024];
     size_t cases = 0;
-    FILE *fp;
+    FILE *fp = NULL;
 
     buf_init(&path, 0);
     if (!shared_path(&path, "corpus/opendmarc/from-domain-vectors.tsv") ||
