@@ -275,6 +275,12 @@ dkim_domain_is_valid(const char *s, size_t len)
 }
 
 bool
+dkim_selector_is_valid(const char *s, size_t len)
+{
+    return name_ok(s, len, true);
+}
+
+bool
 dkim_domain_is_under(const char *sub, const char *dom)
 {
     size_t ls = strlen(sub), ld = strlen(dom);
@@ -509,7 +515,7 @@ sig_tag(void *ctx, const char *n, size_t nl, const char *v, size_t vl, enum dkim
         c->seen |= SEEN_S;
         *err = DKIM_ERR_SELECTOR;
         sig->s = xmemdup(v, vl);
-        return name_ok(v, vl, true) ? 0 : -1;
+        return dkim_selector_is_valid(v, vl) ? 0 : -1;
     }
     if (tag_is(n, nl, "h")) {
         c->seen |= SEEN_H;

@@ -111,6 +111,8 @@ void dkim_base64_encode(const void *data, size_t len, struct buf *out);
 
 /* dkim_domain_is_valid - a domain name of LDH (or UTF-8) labels separated by dots */
 bool dkim_domain_is_valid(const char *s, size_t len);
+/* dkim_selector_is_valid - like a domain name, '_' allowed in labels */
+bool dkim_selector_is_valid(const char *s, size_t len);
 /* dkim_domain_is_under - sub equals dom or is a subdomain of it, ignoring case */
 bool dkim_domain_is_under(const char *sub, const char *dom);
 

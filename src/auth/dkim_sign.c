@@ -81,29 +81,41 @@ lower_dup(const char *s)
     return d;
 }
 
+/* identity_is_valid - i= text that is all VALCHAR and ends in "@" + d= or a subdomain */
+static bool
+identity_is_valid(const char *id, const char *domain)
+{
+    const char *at = strrchr(id, '@');
+    for (const char *c = id; *c != '\0'; c++)
+        if ((unsigned char)*c <= 0x20 || *c == ';' || *c == 0x7f)
+            return false;
+    return at != NULL && dkim_domain_is_valid(at + 1, strlen(at + 1)) &&
+           dkim_domain_is_under(at + 1, domain);
+}
+
 /* check_params - what is never right to sign with; a reason in err */
 static int
 check_params(const struct dkim_sign_params *p, struct buf *err)
 {
+    const char *why = NULL;
+
     if (p->domain == NULL || !dkim_domain_is_valid(p->domain, strlen(p->domain)))
-        return buf_append_str(err, "domain is not a valid domain name"), -1;
-    if (p->selector == NULL || !dkim_domain_is_valid(p->selector, strlen(p->selector)))
-        return buf_append_str(err, "selector is not valid"), -1;
-    if (p->key == NULL || !dkim_key_is_private(p->key))
-        return buf_append_str(err, "no private key"), -1;
-    if (dkim_key_type(p->key) == DKIM_KEY_RSA && dkim_key_bits(p->key) < DKIM_MIN_SIGN_RSA_BITS)
-        return buf_printf(err, "RSA key has %u bits, signing needs %d", dkim_key_bits(p->key),
-                          DKIM_MIN_SIGN_RSA_BITS),
-               -1;
-    if (p->identity != NULL) {
-        const char *at = strrchr(p->identity, '@');
-        if (at == NULL || !dkim_domain_is_under(at + 1, p->domain) || strchr(p->identity, ';') ||
-            strpbrk(p->identity, " \t\r\n"))
-            return buf_append_str(err, "identity is not within the domain"), -1;
-    }
-    if (p->has_timestamp && p->has_expire && p->expire <= p->timestamp)
-        return buf_append_str(err, "expiry is not after the timestamp"), -1;
-    return 0;
+        why = "domain is not a valid domain name";
+    else if (p->selector == NULL || !dkim_selector_is_valid(p->selector, strlen(p->selector)))
+        why = "selector is not valid";
+    else if (p->key == NULL || !dkim_key_is_private(p->key))
+        why = "no private key";
+    else if (dkim_key_type(p->key) == DKIM_KEY_RSA &&
+             dkim_key_bits(p->key) < DKIM_MIN_SIGN_RSA_BITS)
+        why = "RSA key is under 2048 bits";
+    else if (p->identity != NULL && !identity_is_valid(p->identity, p->domain))
+        why = "identity is not within the domain";
+    else if (p->has_timestamp && p->has_expire && p->expire <= p->timestamp)
+        why = "expiry is not after the timestamp";
+    if (why == NULL)
+        return 0;
+    buf_append_str(err, why);
+    return -1;
 }
 
 /* set_names - copy the header names; From must be among them */

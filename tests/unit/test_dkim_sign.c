@@ -313,6 +313,8 @@ test_refusals(void **state)
         {.domain = "example.com", .selector = "sel", .key = NULL},
         {.domain = "example.com", .selector = "sel", .key = k->ed, .identity = "a@example.org"},
         {.domain = "example.com", .selector = "sel", .key = k->ed, .identity = "a@badexample.com"},
+        {.domain = "example.com", .selector = "sel", .key = k->ed, .identity = "a b@example.com"},
+        {.domain = "example.com", .selector = "sel", .key = k->ed, .identity = "a;@example.com"},
         {.domain = "example.com", .selector = "sel", .key = k->ed, .headers = no_from},
         {.domain = "example.com", .selector = "sel", .key = k->ed, .headers = colon},
         {.domain = "example.com",
