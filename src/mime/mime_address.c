@@ -633,6 +633,8 @@ emit(struct addr_parse *p, struct addr_build *ab)
     fill_parts(p, ab, a);
     scan_display(a, a->display);
     scan_display(a, a->comment);
+    if (a->flags & MIME_ADDR_QUOTED_LOCAL)
+        scan_display(a, a->local); /* `"ceo@bank.example"@elsewhere.example` */
     if (p->group != MIME_ADDRESS_NO_GROUP) {
         scan_display(a, l->groups[p->group].name);
         scan_display(a, l->groups[p->group].comment);

@@ -16,10 +16,10 @@
  * that checks "every address" checks these too. MIME_ADDR_SUSPECT / MIME_ADDRLIST_SUSPECT
  * gather the bits that mean "do not trust this as one clean mailbox".
  *
- * Display-name spoofing: the display name, the comments and the group name, after decoding,
- * are searched for address-like text (`"ceo@bank.example" <x@elsewhere>`, an encoded `=40`,
- * fullwidth forms such as U+FF20 folded to ASCII); what is found is listed, lower-cased, in
- * display_addrs (MIME_ADDR_DISPLAY_HAS_ADDRESS; MIME_ADDR_DISPLAY_LOOKALIKE when only a
+ * Display-name spoofing: the display name, the comments, the group name and a quoted local
+ * part, after decoding, are searched for address-like text (`"ceo@bank.example" <x@else>`,
+ * an encoded `=40`, fullwidth forms such as U+FF20 folded to ASCII); what is found is listed,
+ * lower-cased, in display_addrs (MIME_ADDR_DISPLAY_HAS_ADDRESS; MIME_ADDR_DISPLAY_LOOKALIKE when only a
  * lookalike made it an address). A display name that is itself a domain is flagged too.
  *
  * Limits (struct mime_address_limits): addresses kept, input bytes read, bytes per display
@@ -51,7 +51,7 @@ enum mime_address_flag {
     MIME_ADDR_EMPTY_ANGLE = 1u << 11,         /* `<>` */
     MIME_ADDR_EIGHTBIT = 1u << 12,            /* non-ASCII in local part or domain (RFC 6532) */
     MIME_ADDR_TOO_LONG = 1u << 13,            /* local part > 64 or domain > 255 octets */
-    MIME_ADDR_DISPLAY_HAS_ADDRESS = 1u << 14, /* display, comment or group name holds one */
+    MIME_ADDR_DISPLAY_HAS_ADDRESS = 1u << 14, /* display, comment, group or quoted local */
     MIME_ADDR_DISPLAY_LOOKALIKE = 1u << 15,   /* ... only through a lookalike of '@' or '.' */
     MIME_ADDR_DISPLAY_IS_DOMAIN = 1u << 16,   /* the display name is itself a domain */
     MIME_ADDR_ENCODED = 1u << 17,             /* RFC 2047 words were decoded in the names */
