@@ -409,6 +409,52 @@ test_key_files(void **state)
     buf_release(&err);
 }
 
+/* pem_of - a PEM private key, encrypted with pass when pass is not NULL */
+static void
+pem_of(EVP_PKEY *pkey, const char *pass, struct buf *out)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    char *pem;
+    const EVP_CIPHER *cipher = pass ? EVP_aes_128_cbc() : NULL;
+    assert_int_equal(PEM_write_bio_PrivateKey(bio, pkey, cipher, (unsigned char *)pass,
+                                              pass ? (int)strlen(pass) : 0, NULL, NULL),
+                     1);
+    long n = BIO_get_mem_data(bio, &pem);
+    buf_set(out, pem, (size_t)n);
+    BIO_free(bio);
+}
+
+/* test_ed25519_pem - a PKCS#8 Ed25519 PEM loads; an encrypted PEM is refused, not prompted */
+static void
+test_ed25519_pem(void **state)
+{
+    EVP_PKEY *pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    struct buf pem, err, rec;
+    buf_init(&pem, 0);
+    buf_init(&err, 0);
+    buf_init(&rec, 0);
+    assert_non_null(pkey);
+    pem_of(pkey, NULL, &pem);
+    assert_non_null(strstr(pem.data, "BEGIN PRIVATE KEY"));
+    struct dkim_key *key = dkim_key_from_pem(pem.data, pem.len, &err);
+    assert_non_null(key);
+    assert_int_equal(dkim_key_type(key), DKIM_KEY_ED25519);
+    assert_int_equal(dkim_key_alg(key), DKIM_ALG_ED25519_SHA256);
+    assert_int_equal(dkim_key_public_record(key, &rec), 0);
+    assert_int_equal(strncmp(rec.data, "v=DKIM1; k=ed25519; p=", 22), 0);
+    assert_int_equal(rec.len, 22 + 44);
+    dkim_key_free(key);
+    pem_of(pkey, "secret", &pem);
+    assert_non_null(strstr(pem.data, "ENCRYPTED"));
+    assert_null(dkim_key_from_pem(pem.data, pem.len, &err));
+    assert_null(dkim_key_from_pem("-----BEGIN junk", 15, &err));
+    assert_null(dkim_key_from_pem("AAAA", 4, &err)); /* base64, but not a 32-byte seed */
+    EVP_PKEY_free(pkey);
+    buf_release(&pem);
+    buf_release(&err);
+    buf_release(&rec);
+}
+
 /* read_file - a whole file */
 static char *
 read_file(const char *path, size_t *len)
@@ -511,7 +557,7 @@ main(void)
         cmocka_unit_test(test_body_length),    cmocka_unit_test(test_field_format),
         cmocka_unit_test(test_refusals),       cmocka_unit_test(test_bare_lf),
         cmocka_unit_test(test_weak_rsa),       cmocka_unit_test(test_key_files),
-        cmocka_unit_test(test_rfc8463_vector),
+        cmocka_unit_test(test_rfc8463_vector), cmocka_unit_test(test_ed25519_pem),
     };
     return cmocka_run_group_tests(tests, setup_keys, teardown_keys);
 }
