@@ -47,17 +47,10 @@ struct addr_parse {
     struct mime_address_list *l;
 };
 
-/* A display name or comment being assembled (RFC 2047 6.2 joining). */
-struct phrase {
-    struct buf text;
-    bool any;
-    bool last_encoded;
-};
-
 /* One address being assembled. */
 struct addr_build {
-    struct phrase display;
-    struct phrase comment;
+    struct mime_encword_phrase display;
+    struct mime_encword_phrase comment;
     struct buf local;
     struct buf domain;
     struct buf route;
@@ -228,67 +221,35 @@ unquote(const char *s, const struct tok *t, struct buf *out)
     }
 }
 
-/* phrase_add - add one piece of display text, decoding encoded words */
+/* phrase_add_quoted - add the text of a quoted string or a comment */
 static void
-phrase_add(struct phrase *ph, const char *text, size_t len, bool ws_before, unsigned *flags)
-{
-    struct mime_encword_result res;
-    struct buf tmp;
-
-    buf_init(&tmp, ph->text.max);
-    if (mime_encword_decode(text, len, &tmp, &res) != 0)
-        *flags |= MIME_ADDR_TOO_LONG;
-    if (ph->any && ws_before && !(ph->last_encoded && res.starts_encoded) &&
-        buf_append(&ph->text, " ", 1) != 0)
-        *flags |= MIME_ADDR_TOO_LONG;
-    if (buf_append(&ph->text, tmp.data, tmp.len) != 0)
-        *flags |= MIME_ADDR_TOO_LONG;
-    if (res.flags & MIME_ENCWORD_DECODED)
-        *flags |= MIME_ADDR_ENCODED;
-    if (res.flags & (MIME_ENCWORD_BAD_CHARSET | MIME_ENCWORD_BAD_DATA | MIME_ENCWORD_BAD_UTF8))
-        *flags |= MIME_ADDR_BAD_ENCODING;
-    if (res.flags & (MIME_ENCWORD_CTL | MIME_ENCWORD_BIDI))
-        *flags |= MIME_ADDR_CONTROL;
-    ph->any = true;
-    ph->last_encoded = res.ends_encoded;
-    buf_release(&tmp);
-}
-
-/* phrase_add_comment - add a comment's text to the comment phrase */
-static void
-phrase_add_comment(const struct addr_parse *p, struct phrase *ph, const struct tok *t,
-                   unsigned *flags)
+phrase_add_quoted(const struct addr_parse *p, struct mime_encword_phrase *ph, const struct tok *t)
 {
     struct buf tmp;
 
     buf_init(&tmp, 0);
     unquote(p->s, t, &tmp);
-    phrase_add(ph, tmp.data, tmp.len, true, flags);
+    mime_encword_phrase_add(ph, tmp.data, tmp.len, t->ws_before || t->type == TOK_COMMENT);
     buf_release(&tmp);
 }
 
 /* phrase_add_tokens - add the display tokens [a, b) (comments go to `comment`): adjacent
  * unquoted tokens form one piece, so an encoded word with a '.' in it stays whole */
 static void
-phrase_add_tokens(const struct addr_parse *p, size_t a, size_t b, struct phrase *display,
-                  struct phrase *comment, unsigned *flags)
+phrase_add_tokens(const struct addr_parse *p, size_t a, size_t b,
+                  struct mime_encword_phrase *display, struct mime_encword_phrase *comment)
 {
     for (size_t k = a; k < b; k++) {
         const struct tok *t = &p->toks[k];
-        if (t->type == TOK_COMMENT) {
-            phrase_add_comment(p, comment, t, flags);
-        } else if (t->type == TOK_QSTR) {
-            struct buf tmp;
-            buf_init(&tmp, 0);
-            unquote(p->s, t, &tmp);
-            phrase_add(display, tmp.data, tmp.len, t->ws_before, flags);
-            buf_release(&tmp);
+        if (t->type == TOK_COMMENT || t->type == TOK_QSTR) {
+            phrase_add_quoted(p, t->type == TOK_COMMENT ? comment : display, t);
         } else {
             size_t e = k;
             while (e + 1 < b && !p->toks[e + 1].ws_before && p->toks[e + 1].type != TOK_QSTR &&
                    p->toks[e + 1].type != TOK_COMMENT)
                 e++;
-            phrase_add(display, p->s + t->start, p->toks[e].end - t->start, t->ws_before, flags);
+            mime_encword_phrase_add(display, p->s + t->start, p->toks[e].end - t->start,
+                                    t->ws_before);
             k = e;
         }
     }
@@ -300,7 +261,7 @@ static size_t
 next_tok(const struct addr_parse *p, size_t k, size_t b, struct addr_build *ab)
 {
     while (k < b && p->toks[k].type == TOK_COMMENT) {
-        phrase_add_comment(p, &ab->comment, &p->toks[k], &ab->flags);
+        phrase_add_quoted(p, &ab->comment, &p->toks[k]);
         k++;
     }
     return k;
@@ -442,8 +403,8 @@ static void
 build_init(struct addr_build *ab, const struct addr_parse *p)
 {
     memset(ab, 0, sizeof(*ab));
-    buf_init(&ab->display.text, p->lim.max_display);
-    buf_init(&ab->comment.text, p->lim.max_display);
+    mime_encword_phrase_init(&ab->display, p->lim.max_display);
+    mime_encword_phrase_init(&ab->comment, p->lim.max_display);
     buf_init(&ab->local, 0);
     buf_init(&ab->domain, 0);
     buf_init(&ab->route, 0);
@@ -453,8 +414,8 @@ build_init(struct addr_build *ab, const struct addr_parse *p)
 static void
 build_release(struct addr_build *ab)
 {
-    buf_release(&ab->display.text);
-    buf_release(&ab->comment.text);
+    mime_encword_phrase_release(&ab->display);
+    mime_encword_phrase_release(&ab->comment);
     buf_release(&ab->local);
     buf_release(&ab->domain);
     buf_release(&ab->route);
@@ -600,13 +561,21 @@ scan_display(struct mime_address *a, const char *text)
     }
 }
 
-/* phrase_copy - replace dst's text and state with src's */
-static void
-phrase_copy(struct phrase *dst, const struct phrase *src)
+/* phrase_flags - the address bits for what decoding display text saw */
+static unsigned
+phrase_flags(unsigned ew)
 {
-    buf_set(&dst->text, src->text.data, src->text.len);
-    dst->any = src->any;
-    dst->last_encoded = src->last_encoded;
+    unsigned f = 0;
+
+    if (ew & MIME_ENCWORD_DECODED)
+        f |= MIME_ADDR_ENCODED;
+    if (ew & (MIME_ENCWORD_BAD_CHARSET | MIME_ENCWORD_BAD_DATA | MIME_ENCWORD_BAD_UTF8))
+        f |= MIME_ADDR_BAD_ENCODING;
+    if (ew & (MIME_ENCWORD_CTL | MIME_ENCWORD_BIDI))
+        f |= MIME_ADDR_CONTROL;
+    if (ew & MIME_ENCWORD_TRUNCATED)
+        f |= MIME_ADDR_TOO_LONG;
+    return f;
 }
 
 /* emit - turn a builder into an address of the list (or count it when over the limit) */
@@ -641,7 +610,8 @@ emit(struct addr_parse *p, struct addr_build *ab)
     }
     if (mime_encword_is_domain(a->display))
         a->flags |= MIME_ADDR_DISPLAY_IS_DOMAIN;
-    if (a->flags & MIME_ADDR_TOO_LONG && ab->display.text.len >= p->lim.max_display)
+    a->flags |= phrase_flags(ab->display.flags | ab->comment.flags);
+    if ((ab->display.flags | ab->comment.flags) & MIME_ENCWORD_TRUNCATED)
         l->flags |= MIME_ADDRLIST_TOO_LONG;
 }
 
@@ -680,7 +650,7 @@ parse_bare(struct addr_parse *p, size_t a, size_t b)
          * readers do, but never as a clean mailbox */
         build_release(&ab);
         build_init(&ab, p);
-        phrase_add_tokens(p, a, ls, &ab.display, &ab.comment, &ab.flags);
+        phrase_add_tokens(p, a, ls, &ab.display, &ab.comment);
         parse_addr_spec(p, ls, b, &ab);
         ab.flags |= MIME_ADDR_PHRASE_NO_ANGLE;
     }
@@ -708,7 +678,7 @@ scan_angles(struct addr_parse *p, size_t a, size_t b, struct addr_build *ab, str
         const struct tok *t = k < b ? &p->toks[k] : NULL;
         bool angle = t && (is_special(t, '<') || is_special(t, '>'));
         if (run != SIZE_MAX && (t == NULL || angle)) {
-            phrase_add_tokens(p, run, k, &ab->display, &ab->comment, &ab->flags);
+            phrase_add_tokens(p, run, k, &ab->display, &ab->comment);
             run = SIZE_MAX;
         }
         if (t == NULL)
@@ -762,6 +732,8 @@ parse_angle(struct addr_parse *p, size_t a, size_t b)
         p->l->flags |= MIME_ADDRLIST_TRAILING_GARBAGE;
     for (size_t i = 0; i < as.n; i++)
         nonempty += as.end[i] > as.start[i];
+    if (nonempty < as.n)
+        as.flags |= MIME_ADDR_EMPTY_ANGLE; /* `<>` beside the address: which one is meant? */
     if (as.n == 0) {
         /* only a stray '>': nothing is an address */
         as.start[0] = as.end[0] = a;
@@ -770,13 +742,11 @@ parse_angle(struct addr_parse *p, size_t a, size_t b)
     }
     for (size_t i = 0; i < as.n; i++) {
         struct addr_build ab;
-        if (as.end[i] == as.start[i] && nonempty > 0) {
-            as.flags |= MIME_ADDR_EMPTY_ANGLE;
+        if (as.end[i] == as.start[i] && nonempty > 0)
             continue;
-        }
         build_init(&ab, p);
-        phrase_copy(&ab.display, &base.display);
-        phrase_copy(&ab.comment, &base.comment);
+        mime_encword_phrase_copy(&ab.display, &base.display);
+        mime_encword_phrase_copy(&ab.comment, &base.comment);
         ab.flags = base.flags | as.flags | (nonempty > 1 ? MIME_ADDR_AMBIGUOUS : 0);
         parse_addr_spec(p, as.start[i], as.end[i], &ab);
         if (as.n == 1 && nonempty == 0 && (base.flags & MIME_ADDR_INVALID)) {
@@ -840,7 +810,7 @@ group_open(struct addr_parse *p, size_t a, size_t b)
         l->groups = xrealloc(l->groups, l->gcap * sizeof(*l->groups));
     }
     build_init(&ab, p);
-    phrase_add_tokens(p, a, b, &ab.display, &ab.comment, &ab.flags);
+    phrase_add_tokens(p, a, b, &ab.display, &ab.comment);
     g = &l->groups[l->ngroups];
     g->name = xmemdup(ab.display.text.data, ab.display.text.len);
     g->comment = xmemdup(ab.comment.text.data, ab.comment.text.len);
@@ -949,14 +919,10 @@ mime_address_list_free(struct mime_address_list *l)
         return NULL;
     for (size_t i = 0; i < l->count; i++) {
         struct mime_address *a = &l->addrs[i];
-        free(a->display);
-        free(a->comment);
-        free(a->local);
-        free(a->domain);
-        free(a->domain_lc);
-        free(a->addr);
-        free(a->addr_lc);
-        free(a->route);
+        char *strings[] = {a->display,   a->comment, a->local,   a->domain,
+                           a->domain_lc, a->addr,    a->addr_lc, a->route};
+        for (size_t j = 0; j < sizeof strings / sizeof *strings; j++)
+            free(strings[j]);
         for (size_t j = 0; j < a->n_display_addrs; j++)
             free(a->display_addrs[j]);
         free(a->display_addrs);

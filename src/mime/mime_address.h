@@ -19,8 +19,8 @@
  * Display-name spoofing: the display name, the comments, the group name and a quoted local
  * part, after decoding, are searched for address-like text (`"ceo@bank.example" <x@else>`,
  * an encoded `=40`, fullwidth forms such as U+FF20 folded to ASCII); what is found is listed,
- * lower-cased, in display_addrs (MIME_ADDR_DISPLAY_HAS_ADDRESS; MIME_ADDR_DISPLAY_LOOKALIKE when only a
- * lookalike made it an address). A display name that is itself a domain is flagged too.
+ * lower-cased, in display_addrs (MIME_ADDR_DISPLAY_HAS_ADDRESS; MIME_ADDR_DISPLAY_LOOKALIKE when
+ * only a lookalike made it an address). A display name that is itself a domain is flagged too.
  *
  * Limits (struct mime_address_limits): addresses kept, input bytes read, bytes per display
  * name; passing one is a flag (MIME_ADDRLIST_TOO_MANY / TOO_LONG), never an error.

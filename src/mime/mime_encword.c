@@ -317,6 +317,54 @@ is_bidi_control(uint32_t c)
            c == 0x061C;
 }
 
+/* mime_encword_phrase_init - an empty phrase of at most max bytes (0: unbounded) */
+void
+mime_encword_phrase_init(struct mime_encword_phrase *ph, size_t max)
+{
+    buf_init(&ph->text, max);
+    ph->any = false;
+    ph->last_encoded = false;
+    ph->flags = 0;
+}
+
+void
+mime_encword_phrase_release(struct mime_encword_phrase *ph)
+{
+    buf_release(&ph->text);
+}
+
+/* mime_encword_phrase_add - add one piece of display text, decoding encoded words */
+void
+mime_encword_phrase_add(struct mime_encword_phrase *ph, const char *text, size_t len,
+                        bool ws_before)
+{
+    struct mime_encword_result res;
+    struct buf tmp;
+    int rc;
+
+    buf_init(&tmp, ph->text.max);
+    rc = mime_encword_decode(text, len, &tmp, &res);
+    if (ph->any && ws_before && !(ph->last_encoded && res.starts_encoded) &&
+        buf_append(&ph->text, " ", 1) != 0)
+        rc = -1;
+    if (buf_append(&ph->text, tmp.data, tmp.len) != 0)
+        rc = -1;
+    ph->flags |= res.flags | (rc != 0 ? MIME_ENCWORD_TRUNCATED : 0);
+    ph->any = true;
+    ph->last_encoded = res.ends_encoded;
+    buf_release(&tmp);
+}
+
+/* mime_encword_phrase_copy - replace dst's text and state with src's */
+void
+mime_encword_phrase_copy(struct mime_encword_phrase *dst, const struct mime_encword_phrase *src)
+{
+    buf_set(&dst->text, src->text.data, src->text.len);
+    dst->any = src->any;
+    dst->last_encoded = src->last_encoded;
+    dst->flags = src->flags;
+}
+
 /* mime_encword_utf8_clean - append s[0..n) to out as clean UTF-8 */
 int
 mime_encword_utf8_clean(const char *s, size_t n, struct buf *out, unsigned *flags)

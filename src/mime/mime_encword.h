@@ -10,6 +10,8 @@
  * spoofing check must look at. Charsets: UTF-8, US-ASCII and ISO-8859-1 directly, any other
  * through iconv(3); a charset iconv does not know leaves the word as raw text, flagged.
  *
+ * mime_encword_phrase_*() assemble a display name from its pieces with that joining rule.
+ *
  * mime_encword_utf8_clean() copies text that should be UTF-8 (RFC 6532) to `out`: invalid
  * sequences and control characters (NUL, CR, LF, DEL, C0; a TAB becomes a space) become
  * U+FFFD, so a display name can never carry a line break or a NUL into a log or a header.
@@ -39,6 +41,7 @@ enum mime_encword_flag {
     MIME_ENCWORD_BAD_UTF8 = 1u << 3,    /* invalid UTF-8 replaced by U+FFFD */
     MIME_ENCWORD_CTL = 1u << 4,         /* a control character replaced by U+FFFD */
     MIME_ENCWORD_BIDI = 1u << 5,        /* a bidirectional override/isolate character */
+    MIME_ENCWORD_TRUNCATED = 1u << 6,   /* a phrase stopped at its limit */
 };
 
 /* What one call saw. */
@@ -47,6 +50,29 @@ struct mime_encword_result {
     bool ends_encoded;   /* the text ends with an encoded word */
     unsigned flags;      /* enum mime_encword_flag bits */
 };
+
+/* A display name put together from its pieces (atom runs, quoted-string contents,
+ * comments): one space where the source had whitespace, none between two encoded words. */
+struct mime_encword_phrase {
+    struct buf text;   /* UTF-8 so far, NUL-terminated */
+    bool any;          /* a piece was added */
+    bool last_encoded; /* the last piece ended with an encoded word */
+    unsigned flags;    /* MIME_ENCWORD_* bits of every piece */
+};
+
+/* mime_encword_phrase_init - an empty phrase of at most max bytes (0: unbounded) */
+void mime_encword_phrase_init(struct mime_encword_phrase *ph, size_t max);
+
+void mime_encword_phrase_release(struct mime_encword_phrase *ph);
+
+/* mime_encword_phrase_add - decode text[0..len) and add it; ws_before: whitespace stood
+ * before it in the source */
+void mime_encword_phrase_add(struct mime_encword_phrase *ph, const char *text, size_t len,
+                             bool ws_before);
+
+/* mime_encword_phrase_copy - dst becomes a copy of src */
+void mime_encword_phrase_copy(struct mime_encword_phrase *dst,
+                              const struct mime_encword_phrase *src);
 
 /* mime_encword_decode - decode encoded words in s[0..n) and append UTF-8 to out; res may be
  * NULL; 0, or -1 when out->max was reached */
