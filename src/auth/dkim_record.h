@@ -21,7 +21,7 @@
 #include "util/buf.h"
 
 #define DKIM_MAX_TAGLIST 16384u
-#define DKIM_MAX_H_NAMES 64u
+#define DKIM_MAX_H_NAMES 128u
 
 enum dkim_alg { DKIM_ALG_RSA_SHA256, DKIM_ALG_ED25519_SHA256 };
 enum dkim_keytype { DKIM_KEY_RSA, DKIM_KEY_ED25519 };

@@ -342,6 +342,10 @@ dkim_signer_finish(struct dkim_signer *s, struct buf *out)
     dkim_body_hash_final(s->body, bh, &body_len);
     s->body = dkim_body_hash_free(s->body);
     names = signed_names(s, &n);
+    if (n > DKIM_MAX_H_NAMES) {
+        free(names);
+        return fail(s, "too many header fields to sign");
+    }
     buf_init(&field, 0);
     buf_init(&sig, 0);
     buf_init(&b64, 0);

@@ -344,6 +344,19 @@ test_refusals(void **state)
         dkim_signer_free(s);
     }
     assert_int_equal(out.len, 0);
+    /* more signed fields than a verifier takes in h= */
+    struct buf many;
+    buf_init(&many, 0);
+    buf_append_str(&many, "From: a@example.com\r\n");
+    for (int i = 0; i < 130; i++)
+        buf_append_str(&many, "To: b@example.net\r\n");
+    p = good;
+    struct dkim_signer *s = dkim_signer_new(&p, &err);
+    assert_int_equal(dkim_signer_headers(s, many.data, many.len), 0);
+    assert_int_equal(dkim_signer_finish(s, &out), -1);
+    assert_string_equal(dkim_signer_error(s), "too many header fields to sign");
+    dkim_signer_free(s);
+    buf_release(&many);
     buf_release(&err);
     buf_release(&out);
 }
