@@ -50,7 +50,11 @@ check_address(const struct mime_address_list *l, const struct mime_address *a)
             __builtin_trap();
     if ((a->flags & (MIME_ADDR_INVALID | MIME_ADDR_NO_AT)) && a->domain_lc[0] != '\0')
         __builtin_trap();
-    if (a->group != MIME_ADDRESS_NO_GROUP && a->group >= mime_address_list_group_count(l))
+    if (a->group != MIME_ADDRESS_NO_GROUP &&
+        (a->group >= mime_address_list_group_count(l) ||
+         a->group_name != mime_address_list_group(l, a->group)->name))
+        __builtin_trap();
+    if (a->group == MIME_ADDRESS_NO_GROUP && a->group_name != NULL)
         __builtin_trap();
 }
 

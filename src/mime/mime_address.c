@@ -605,6 +605,7 @@ emit(struct addr_parse *p, struct addr_build *ab)
     if (a->flags & MIME_ADDR_QUOTED_LOCAL)
         scan_display(a, a->local); /* `"ceo@bank.example"@elsewhere.example` */
     if (p->group != MIME_ADDRESS_NO_GROUP) {
+        a->group_name = l->groups[p->group].name;
         scan_display(a, l->groups[p->group].name);
         scan_display(a, l->groups[p->group].comment);
     }

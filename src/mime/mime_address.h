@@ -105,8 +105,9 @@ struct mime_address {
     char *route;          /* obs-route as "@a,@b", "" when none */
     char **display_addrs; /* addresses found in display/comment/group name, lower case */
     size_t n_display_addrs;
-    size_t group;   /* index for mime_address_list_group(), MIME_ADDRESS_NO_GROUP if none */
-    unsigned flags; /* enum mime_address_flag bits */
+    size_t group;           /* index for mime_address_list_group(), MIME_ADDRESS_NO_GROUP if none */
+    const char *group_name; /* that group's name (owned by the group), NULL if none */
+    unsigned flags;         /* enum mime_address_flag bits */
 };
 
 /* One group (`name: members;`); members are addresses [first, first + count). */

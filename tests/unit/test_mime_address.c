@@ -257,6 +257,12 @@ test_stalwart_groups(void **state)
     assert_string_equal(g->comment, "Empty list start");
     assert_int_equal(mime_address_list_count(l), 0);
     mime_address_list_free(l);
+
+    l = parse_as_from("x@y.example, Team: a@b.example;\n");
+    assert_null(mime_address_list_get(l, 0)->group_name);
+    assert_string_equal(mime_address_list_get(l, 1)->group_name, "Team");
+    assert_int_equal(mime_address_list_get(l, 1)->group, 0);
+    mime_address_list_free(l);
 }
 
 /* ---- OpenDMARC test_finddomain vectors ---- */
