@@ -561,6 +561,21 @@ scan_display(struct mime_address *a, const char *text)
     }
 }
 
+/* scan_local - a local part can carry a display address too: quoted
+ * (`"ceo@bank.example"@elsewhere.example`) or as an encoded word some readers decode */
+static void
+scan_local(struct mime_address *a)
+{
+    struct mime_encword_phrase ph;
+
+    if (!(a->flags & MIME_ADDR_QUOTED_LOCAL) && strstr(a->local, "=?") == NULL)
+        return;
+    mime_encword_phrase_init(&ph, 0);
+    mime_encword_phrase_add(&ph, a->local, strlen(a->local), false);
+    scan_display(a, ph.text.data);
+    mime_encword_phrase_release(&ph);
+}
+
 /* phrase_flags - the address bits for what decoding display text saw */
 static unsigned
 phrase_flags(unsigned ew)
@@ -602,8 +617,7 @@ emit(struct addr_parse *p, struct addr_build *ab)
     fill_parts(p, ab, a);
     scan_display(a, a->display);
     scan_display(a, a->comment);
-    if (a->flags & MIME_ADDR_QUOTED_LOCAL)
-        scan_display(a, a->local); /* `"ceo@bank.example"@elsewhere.example` */
+    scan_local(a);
     if (p->group != MIME_ADDRESS_NO_GROUP) {
         a->group_name = l->groups[p->group].name;
         scan_display(a, l->groups[p->group].name);

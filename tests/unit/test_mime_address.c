@@ -350,6 +350,8 @@ static const struct sec_case sec_cases[] = {
      MIME_ADDR_DISPLAY_HAS_ADDRESS, "ceo@bank.example", true},
     {"=?utf-8?q?=22CEO=22_=3Cceo=40bank.example=3E?= <x@e.example>", 1, "x@e.example", 0,
      MIME_ADDR_DISPLAY_HAS_ADDRESS, "ceo@bank.example", true},
+    {"=?utf-8?q?ceo=40bank.example?=@e.example", 1, "=?utf-8?q?ceo=40bank.example?=@e.example",
+     0, MIME_ADDR_DISPLAY_HAS_ADDRESS, "ceo@bank.example", true},
     {"x@e.example (ceo@bank.example)", 1, "x@e.example", 0, MIME_ADDR_DISPLAY_HAS_ADDRESS,
      "ceo@bank.example", true},
     {"CEO (ceo@bank.example) <x@e.example>", 1, "x@e.example", 0,
