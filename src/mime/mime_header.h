@@ -13,7 +13,9 @@
  * with other illegal or 8-bit bytes (`Fro m:`), NUL, bare CR, LF line ends (mixed with CRLF),
  * lines over 998 octets, fields over the limit (value truncated), too many fields (the rest are
  * counted but not stored), no blank line. Each field carries its own bits; the OR of all of
- * them (plus section-wide ones) comes from mime_headers_anomalies().
+ * them (plus section-wide ones) comes from mime_headers_anomalies(). A caller that counts
+ * fields (one From only) must refuse MIME_HDR_TOO_MANY_FIELDS: what is past the limit is not
+ * seen; and a bare CR is data here, where another reader may end a line at it.
  *
  * Ownership: the parser copies what it keeps; `data` is not referenced after the call. Free the
  * result with mime_headers_free(). Pure: no I/O, no globals; a result may be read from several
