@@ -36,6 +36,7 @@ lower(char c)
     return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 }
 
+/* dkim_crlf_normalise - rewrite bare CR and bare LF as CRLF while copying */
 int
 dkim_crlf_normalise(struct buf *out, const char *data, size_t len)
 {
@@ -84,6 +85,7 @@ add_field(struct dkim_fields *f, size_t *cap, const char *raw, size_t len)
     return 0;
 }
 
+/* dkim_fields_parse - normalise a header section and split it into fields */
 int
 dkim_fields_parse(struct dkim_fields *f, const char *hdr, size_t len)
 {
@@ -125,6 +127,7 @@ dkim_fields_release(struct dkim_fields *f)
     f->n = 0;
 }
 
+/* dkim_field_is - compare a field name, ASCII case-insensitively */
 bool
 dkim_field_is(const struct dkim_field *fl, const char *name, size_t name_len)
 {
@@ -136,6 +139,7 @@ dkim_field_is(const struct dkim_field *fl, const char *name, size_t name_len)
     return true;
 }
 
+/* dkim_fields_count - count the fields that carry a name */
 size_t
 dkim_fields_count(const struct dkim_fields *f, const char *name, size_t name_len)
 {
@@ -179,6 +183,7 @@ canon_relaxed(const char *raw, size_t len, struct buf *out)
     buf_append(out, "\r\n", 2);
 }
 
+/* dkim_canon_header - one field in simple or relaxed form */
 void
 dkim_canon_header(enum dkim_canon c, const char *raw, size_t len, struct buf *out)
 {
@@ -188,6 +193,7 @@ dkim_canon_header(enum dkim_canon c, const char *raw, size_t len, struct buf *ou
         canon_relaxed(raw, len, out);
 }
 
+/* dkim_canon_headers - the fields h= selects, bottom-up, canonicalised */
 void
 dkim_canon_headers(const struct dkim_fields *f, char *const *names, size_t n, enum dkim_canon c,
                    struct buf *out)
@@ -207,6 +213,7 @@ dkim_canon_headers(const struct dkim_fields *f, char *const *names, size_t n, en
     free(used);
 }
 
+/* dkim_canon_sig_field - the DKIM-Signature field as it enters the header hash */
 void
 dkim_canon_sig_field(enum dkim_canon c, const char *raw, size_t len, struct buf *out)
 {
@@ -224,6 +231,7 @@ dkim_canon_sig_field(enum dkim_canon c, const char *raw, size_t len, struct buf 
     buf_release(&field);
 }
 
+/* dkim_body_hash_new - a streaming body hasher for one canonicalisation and l= */
 struct dkim_body_hash *
 dkim_body_hash_new(enum dkim_canon c, uint64_t limit)
 {
@@ -303,6 +311,7 @@ plain_run(const struct dkim_body_hash *h, const char *data, size_t len)
     return i;
 }
 
+/* dkim_body_hash_feed - normalise line ends and canonicalise a piece of the body */
 void
 dkim_body_hash_feed(struct dkim_body_hash *h, const void *data, size_t len)
 {
@@ -336,6 +345,7 @@ dkim_body_hash_feed(struct dkim_body_hash *h, const void *data, size_t len)
     }
 }
 
+/* dkim_body_hash_final - apply the end-of-body rules and finish the hash */
 void
 dkim_body_hash_final(struct dkim_body_hash *h, uint8_t out[DKIM_HASH_LEN], uint64_t *total)
 {
@@ -355,6 +365,7 @@ dkim_body_hash_final(struct dkim_body_hash *h, uint8_t out[DKIM_HASH_LEN], uint6
         *total = h->total;
 }
 
+/* dkim_body_hash_free - release a hasher */
 struct dkim_body_hash *
 dkim_body_hash_free(struct dkim_body_hash *h)
 {

@@ -66,6 +66,7 @@ seed_key(const char *text, size_t len)
     return pkey;
 }
 
+/* dkim_key_from_pem - a private key from PEM text or a bare Ed25519 seed */
 struct dkim_key *
 dkim_key_from_pem(const char *text, size_t len, struct buf *err)
 {
@@ -95,6 +96,7 @@ dkim_key_from_pem(const char *text, size_t len, struct buf *err)
     return key;
 }
 
+/* dkim_key_load_pem - a private key from a file (read whole, then wiped) */
 struct dkim_key *
 dkim_key_load_pem(const char *path, struct buf *err)
 {
@@ -141,6 +143,7 @@ rsa_public(const unsigned char *der, size_t len)
     return pkey;
 }
 
+/* dkim_key_from_record - the public key of a parsed key record, size-checked */
 struct dkim_key *
 dkim_key_from_record(const struct dkim_keyrec *rec, unsigned min_rsa_bits, enum dkim_err *err)
 {
@@ -168,6 +171,7 @@ dkim_key_from_record(const struct dkim_keyrec *rec, unsigned min_rsa_bits, enum 
     return key;
 }
 
+/* dkim_key_free - release a key */
 struct dkim_key *
 dkim_key_free(struct dkim_key *key)
 {
@@ -202,6 +206,7 @@ dkim_key_alg(const struct dkim_key *key)
     return key->type == DKIM_KEY_RSA ? DKIM_ALG_RSA_SHA256 : DKIM_ALG_ED25519_SHA256;
 }
 
+/* dkim_key_public_record - the TXT record that publishes the public half */
 int
 dkim_key_public_record(const struct dkim_key *key, struct buf *out)
 {
@@ -261,6 +266,7 @@ sign_raw(const struct dkim_key *key, const uint8_t *digest, unsigned char *out, 
     return ok ? 0 : -1;
 }
 
+/* dkim_key_sign - sign a header-hash digest */
 int
 dkim_key_sign(const struct dkim_key *key, const uint8_t digest[DKIM_HASH_LEN], struct buf *sig)
 {
@@ -278,6 +284,7 @@ dkim_key_sign(const struct dkim_key *key, const uint8_t digest[DKIM_HASH_LEN], s
     return rc;
 }
 
+/* dkim_key_verify - check a signature over a header-hash digest */
 bool
 dkim_key_verify(const struct dkim_key *key, const uint8_t digest[DKIM_HASH_LEN], const void *sig,
                 size_t sig_len)

@@ -57,6 +57,7 @@ static const char *const err_text[] = {
     [DKIM_ERR_TOO_MANY] = "too many signatures",
 };
 
+/* dkim_err_str - the text of a reason */
 const char *
 dkim_err_str(enum dkim_err err)
 {
@@ -122,6 +123,7 @@ scan_value(const char *t, size_t pos, size_t len, size_t *end)
     return 0;
 }
 
+/* dkim_taglist_parse - tokenize a tag-list (RFC 6376 3.2), refusing duplicate tags */
 int
 dkim_taglist_parse(const char *t, size_t len, dkim_tag_fn fn, void *ctx, enum dkim_err *err)
 {
@@ -185,6 +187,7 @@ b64_value(char c)
     return -1;
 }
 
+/* dkim_base64_decode - strict base64 with FWS skipped; padding optional but exact */
 int
 dkim_base64_decode(const char *text, size_t len, struct buf *out)
 {
@@ -217,6 +220,7 @@ dkim_base64_decode(const char *text, size_t len, struct buf *out)
     return 0;
 }
 
+/* dkim_base64_encode - base64 without line breaks */
 void
 dkim_base64_encode(const void *data, size_t len, struct buf *out)
 {
@@ -268,18 +272,21 @@ name_ok(const char *s, size_t len, bool underscore)
     return true;
 }
 
+/* dkim_domain_is_valid - LDH or UTF-8 labels, no empty label, no trailing dot */
 bool
 dkim_domain_is_valid(const char *s, size_t len)
 {
     return name_ok(s, len, false);
 }
 
+/* dkim_selector_is_valid - a selector: a domain name whose labels may hold '_' */
 bool
 dkim_selector_is_valid(const char *s, size_t len)
 {
     return name_ok(s, len, true);
 }
 
+/* dkim_domain_is_under - sub is dom or a subdomain of it */
 bool
 dkim_domain_is_under(const char *sub, const char *dom)
 {
@@ -553,6 +560,7 @@ sig_check(struct dkim_sig *sig, unsigned seen, enum dkim_err *err)
     return 0;
 }
 
+/* dkim_sig_parse - parse and check a DKIM-Signature value */
 int
 dkim_sig_parse(const char *value, size_t len, struct dkim_sig *sig, enum dkim_err *err)
 {
@@ -569,6 +577,7 @@ dkim_sig_parse(const char *value, size_t len, struct dkim_sig *sig, enum dkim_er
     return 0;
 }
 
+/* dkim_sig_release - free what a parsed signature owns */
 void
 dkim_sig_release(struct dkim_sig *sig)
 {
@@ -637,6 +646,7 @@ key_tag(void *ctx, const char *n, size_t nl, const char *v, size_t vl, enum dkim
     return 0; /* n= and unknown tags */
 }
 
+/* dkim_keyrec_parse - parse and check a DNS key record */
 int
 dkim_keyrec_parse(const char *txt, size_t len, struct dkim_keyrec *rec, enum dkim_err *err)
 {
@@ -655,6 +665,7 @@ out_release:
     return -1;
 }
 
+/* dkim_keyrec_release - free what a parsed key record owns */
 void
 dkim_keyrec_release(struct dkim_keyrec *rec)
 {

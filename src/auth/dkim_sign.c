@@ -52,6 +52,7 @@ struct fold {
     size_t col;
 };
 
+/* dkim_sign_default_headers - the names signed when the caller gives none */
 const char *const *
 dkim_sign_default_headers(void)
 {
@@ -140,6 +141,7 @@ set_names(struct dkim_signer *s, const char *const *names, struct buf *err)
     return 0;
 }
 
+/* dkim_signer_new - check the parameters and set up a signer */
 struct dkim_signer *
 dkim_signer_new(const struct dkim_sign_params *p, struct buf *err)
 {
@@ -175,6 +177,7 @@ fail(struct dkim_signer *s, const char *why)
     return -1;
 }
 
+/* dkim_signer_headers - take the header section; exactly one From */
 int
 dkim_signer_headers(struct dkim_signer *s, const char *hdr, size_t len)
 {
@@ -188,6 +191,7 @@ dkim_signer_headers(struct dkim_signer *s, const char *hdr, size_t len)
     return 0;
 }
 
+/* dkim_signer_body - hash a piece of the body */
 void
 dkim_signer_body(struct dkim_signer *s, const void *data, size_t len)
 {
@@ -324,6 +328,7 @@ header_digest(const struct dkim_signer *s, char **names, size_t n, const struct 
     buf_release(&data);
 }
 
+/* dkim_signer_finish - write the DKIM-Signature field: hash, sign, fold */
 int
 dkim_signer_finish(struct dkim_signer *s, struct buf *out)
 {
@@ -374,6 +379,7 @@ dkim_signer_error(const struct dkim_signer *s)
     return s->error.data;
 }
 
+/* dkim_signer_free - release a signer */
 struct dkim_signer *
 dkim_signer_free(struct dkim_signer *s)
 {

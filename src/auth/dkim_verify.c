@@ -39,6 +39,7 @@ struct dkim_verifier {
     size_t n, ignored;
 };
 
+/* dkim_result_str - the RFC 8601 word for a result */
 const char *
 dkim_result_str(enum dkim_result r)
 {
@@ -55,6 +56,7 @@ dkim_result_str(enum dkim_result r)
     return "temperror";
 }
 
+/* dkim_verifier_new - a verifier with defaults filled in */
 struct dkim_verifier *
 dkim_verifier_new(const struct dkim_verify_params *p)
 {
@@ -128,6 +130,7 @@ add_sig(struct dkim_verifier *v, const struct dkim_field *fl)
         set_result(vs, DKIM_RESULT_FAIL, DKIM_ERR_FROM_UNSIGNED);
 }
 
+/* dkim_verifier_headers - find and parse the DKIM-Signature fields (up to max_sigs) */
 int
 dkim_verifier_headers(struct dkim_verifier *v, const char *hdr, size_t len)
 {
@@ -167,6 +170,7 @@ dkim_verifier_sig(const struct dkim_verifier *v, size_t i)
     return i < v->n ? &v->sigs[i].info : NULL;
 }
 
+/* dkim_verifier_body - feed a piece of the body to every signature's hasher */
 void
 dkim_verifier_body(struct dkim_verifier *v, const void *data, size_t len)
 {
@@ -190,6 +194,7 @@ key_check(const struct dkim_verifier *v, struct vsig *vs, const struct dkim_keyr
     return vs->key == NULL ? err : DKIM_OK;
 }
 
+/* dkim_verifier_key - take the key record for one signature and check it against it */
 int
 dkim_verifier_key(struct dkim_verifier *v, size_t i, const char *txt, size_t len)
 {
@@ -300,6 +305,7 @@ decide(const struct dkim_verifier *v, struct vsig *vs)
         vs->result = DKIM_RESULT_PASS;
 }
 
+/* dkim_verifier_finish - decide every signature */
 void
 dkim_verifier_finish(struct dkim_verifier *v)
 {
@@ -311,6 +317,7 @@ dkim_verifier_finish(struct dkim_verifier *v)
             decide(v, &v->sigs[k]);
 }
 
+/* dkim_verifier_result - the result of one signature and why */
 enum dkim_result
 dkim_verifier_result(const struct dkim_verifier *v, size_t i, enum dkim_err *why)
 {
@@ -324,6 +331,7 @@ dkim_verifier_result(const struct dkim_verifier *v, size_t i, enum dkim_err *why
     return v->sigs[i].result;
 }
 
+/* dkim_verifier_free - release a verifier */
 struct dkim_verifier *
 dkim_verifier_free(struct dkim_verifier *v)
 {
@@ -343,6 +351,7 @@ dkim_verifier_free(struct dkim_verifier *v)
     return NULL;
 }
 
+/* dkim_header_section_len - find the empty line that ends the header section */
 size_t
 dkim_header_section_len(const char *msg, size_t len)
 {
@@ -362,6 +371,7 @@ dkim_header_section_len(const char *msg, size_t len)
     return len;
 }
 
+/* dkim_verify_message - verify a whole message through a lookup callback */
 struct dkim_verifier *
 dkim_verify_message(const char *msg, size_t len, const struct dkim_verify_params *p,
                     dkim_txt_fn lookup, void *ctx)

@@ -258,6 +258,7 @@ do_record(const char *path)
     return rc;
 }
 
+/* main - dispatch on the command word, options after it */
 int
 main(int argc, char **argv)
 {
