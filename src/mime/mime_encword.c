@@ -1,4 +1,4 @@
-/* mime_encword - RFC 2047 encoded-word decoding and UTF-8 clean-up for display text. */
+/* mime_encword - display-name text: RFC 2047 decoding, UTF-8 clean-up, hidden addresses. */
 #include "mime/mime_encword.h"
 
 #include <errno.h>
@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
+
+#include "util/utf8.h"
 
 #define ENCWORD_MAX_CHARSET 40
 
@@ -276,37 +278,16 @@ mime_encword_decode(const char *s, size_t n, struct buf *out, struct mime_encwor
     return rc;
 }
 
-/* utf8_seq_len - length of the valid UTF-8 sequence at s (RFC 3629), 0 if invalid */
-static size_t
-utf8_seq_len(const unsigned char *s, size_t n, uint32_t *cp)
+/* code_point - the code point of a valid UTF-8 sequence of n bytes */
+static uint32_t
+code_point(const unsigned char *s, size_t n)
 {
-    size_t len;
-    uint32_t c = s[0], min;
+    static const unsigned char lead_mask[5] = {0, 0x7f, 0x1f, 0x0f, 0x07};
+    uint32_t c = s[0] & lead_mask[n];
 
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2, c &= 0x1f, min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3, c &= 0x0f, min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4, c &= 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
+    for (size_t i = 1; i < n; i++)
         c = c << 6 | (s[i] & 0x3f);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0;
-    *cp = c;
-    return len;
+    return c;
 }
 
 /* is_bidi_control - the override and isolate characters of Unicode's bidi algorithm */
@@ -373,8 +354,8 @@ mime_encword_utf8_clean(const char *s, size_t n, struct buf *out, unsigned *flag
     size_t i = 0;
 
     while (i < n) {
-        uint32_t cp;
-        size_t len = utf8_seq_len(u + i, n - i, &cp);
+        size_t len = utf8_valid_len(u + i, n - i);
+        uint32_t cp = len ? code_point(u + i, len) : 0;
         const char *put = s + i;
         size_t put_len = len;
         if (len == 0) {
