@@ -352,6 +352,8 @@ static const struct sec_case sec_cases[] = {
      MIME_ADDR_DISPLAY_HAS_ADDRESS, "ceo@bank.example", true},
     {"=?utf-8?q?ceo=40bank.example?=@e.example", 1, "=?utf-8?q?ceo=40bank.example?=@e.example",
      0, MIME_ADDR_DISPLAY_HAS_ADDRESS, "ceo@bank.example", true},
+    {"=?utf-7?q?ceo+AEA-bank.example?= <x@e.example>", 1, "x@e.example", 0,
+     MIME_ADDR_DISPLAY_HAS_ADDRESS | MIME_ADDR_ENCODED, "ceo@bank.example", true},
     {"x@e.example (ceo@bank.example)", 1, "x@e.example", 0, MIME_ADDR_DISPLAY_HAS_ADDRESS,
      "ceo@bank.example", true},
     {"CEO (ceo@bank.example) <x@e.example>", 1, "x@e.example", 0,
@@ -706,6 +708,8 @@ static const struct encword_case encword_cases[] = {
      "\xD7\x9D\xD7\x95\xD7\x9C\xD7\xA9 \xD7\x9F\xD7\x91 \xD7\x99\xD7\x9C\xD7\x98\xD7\xA4\xD7\xA0",
      MIME_ENCWORD_DECODED},
     {"=?utf-16le?b?QQBCAA==?=", "AB", MIME_ENCWORD_DECODED},
+    {"=?iso-2022-jp?b?GyRCJDMkcyRLJEEkTxsoQg==?=",
+     "\xE3\x81\x93\xE3\x82\x93\xE3\x81\xAB\xE3\x81\xA1\xE3\x81\xAF", MIME_ENCWORD_DECODED},
     {"plain \xC3\xA9", "plain \xC3\xA9", 0},
 };
 
