@@ -8,6 +8,7 @@
  */
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -52,26 +53,46 @@ dup_key_eq(const struct dup_key *x, const struct dup_key *y)
     return dup_key_cmp(&a, &b) == 0;
 }
 
-/* check_duplicate_names - two identities of one name would make events ambiguous */
+/* The identity fields that must be unique: a name, and each way a client proves who it is
+ * (two identities with the same login would make the client match both, i.e. none). */
+static const struct {
+    size_t off;
+    const char *what;
+} unique_fields[] = {
+    {offsetof(struct cfg_identity, name), "identity name"},
+    {offsetof(struct cfg_identity, sasl), "sasl user"},
+    {offsetof(struct cfg_identity, client_cert_sha256), "client_cert sha256"},
+    {offsetof(struct cfg_identity, m365_tenant), "m365_tenant"},
+};
+
+/* field_of - the string field at off of identity i */
+static char *const *
+field_of(const struct sw_config *cfg, size_t i, size_t off)
+{
+    return (char *const *)((const char *)&cfg->identities[i] + off);
+}
+
+/* check_duplicate_field - one identity per value of a unique field */
 static void
-check_duplicate_names(const struct sw_config *cfg, const struct cfg_where *w, struct config_diag *d)
+check_duplicate_field(const struct sw_config *cfg, size_t f, const struct cfg_where *w,
+                      struct config_diag *d)
 {
     struct dup_key *keys = xcalloc(cfg->nidentities + 1, sizeof *keys);
-    size_t n = 0;
+    size_t n = 0, off = unique_fields[f].off;
 
     for (size_t i = 0; i < cfg->nidentities; i++)
-        if (cfg->identities[i].name != NULL)
-            keys[n++] = (struct dup_key){cfg->identities[i].name, NULL, i, false};
+        if (*field_of(cfg, i, off) != NULL)
+            keys[n++] = (struct dup_key){*field_of(cfg, i, off), NULL, i, false};
     qsort(keys, n, sizeof *keys, dup_key_cmp);
     for (size_t k = 1, first = 0; k < n; k++) {
         if (!dup_key_eq(&keys[first], &keys[k])) {
             first = k;
             continue;
         }
-        const struct cfg_identity *id = &cfg->identities[keys[k].i];
-        config_diag_add(d, w->name, config_where_or(w, &id->name, CFG_MARK_WHOLE, w->gateway),
-                        CFG_ERROR, "duplicate identity name '%s' (first given at line %d)",
-                        id->name, cfg->identities[keys[first].i].line);
+        char *const *value = field_of(cfg, keys[k].i, off);
+        config_diag_add(d, w->name, config_where_or(w, value, CFG_MARK_WHOLE, w->gateway),
+                        CFG_ERROR, "duplicate %s '%s' (first given at line %d)",
+                        unique_fields[f].what, *value, cfg->identities[keys[first].i].line);
     }
     free(keys);
 }
@@ -291,7 +312,8 @@ void
 config_check_identities(const struct sw_config *cfg, const struct cfg_where *w,
                         struct config_diag *d)
 {
-    check_duplicate_names(cfg, w, d);
+    for (size_t f = 0; f < sizeof unique_fields / sizeof unique_fields[0]; f++)
+        check_duplicate_field(cfg, f, w, d);
     for (size_t i = 0; i < cfg->nidentities; i++)
         check_identity(cfg, i, w, d);
     check_duplicate_dkim(cfg, w, d);

@@ -349,6 +349,15 @@ static const struct diag_case error_cases[] = {
             "  - { name: b, sasl: b, domains: [b.example] }\n"
             "  - { name: a, sasl: c, domains: [c.example] }\n",
      "t.yaml:7:13: error: duplicate identity name 'a' (first given at line 5)"},
+    {IDBASE "identities:\n  - { name: a, sasl: alice, domains: [a.example] }\n"
+            "  - { name: b, sasl: alice, domains: [b.example] }\n",
+     "t.yaml:6:22: error: duplicate sasl user 'alice' (first given at line 5)"},
+    {IDBASE "identities:\n  - { name: a, m365_tenant: 6f1c2f1e-2d0b-4b71-9a8e-0d6f0c7f9a11, "
+            "domains: [a.example] }\n"
+            "  - { name: b, m365_tenant: 6F1C2F1E-2D0B-4B71-9A8E-0D6F0C7F9A11, "
+            "domains: [b.example] }\n",
+     "t.yaml:6:29: error: duplicate m365_tenant '6f1c2f1e-2d0b-4b71-9a8e-0d6f0c7f9a11' (first "
+     "given at line 5)"},
     {IDBASE "identities:\n  - { name: a, domains: [a.example] }\n",
      "t.yaml:5:5: error: identity 'a' does not say who it is: give exactly one of sasl, "
      "client_cert, network, m365_tenant"},
