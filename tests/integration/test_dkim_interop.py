@@ -13,6 +13,7 @@ the shared corpus (dkimpy's test keys, $SW_SHARED_DIR/corpus/dkimpy/data).
 
 import os
 import pathlib
+import random
 import subprocess
 
 import pytest
@@ -205,3 +206,43 @@ def test_weak_rsa_key_refused_for_signing():
     r = subprocess.run([str(tool()), "sign", "-k", str(DATA / "test.private"), "-d", DOMAIN,
                         "-s", SELECTOR], input=MESSAGES["plain"], capture_output=True)
     assert r.returncode == 2 and b"2048" in r.stderr
+
+
+def random_message(rnd):
+    """Header fields and body lines full of WSP runs, folds, blank and whitespace-only lines.
+    The body ends with CRLF, as every body that arrives over SMTP DATA does."""
+    def value():
+        out = []
+        for _ in range(rnd.randint(0, 5)):
+            out.append(rnd.choice([b" ", b"\t", b"  ", b" \t "]) if rnd.random() < 0.4 else
+                       bytes(rnd.choice(b"abcXYZ019<>@.,;:\"()") for _ in range(rnd.randint(1, 6))))
+            if rnd.random() < 0.15:
+                out.append(b"\r\n" + rnd.choice([b" ", b"\t", b"  "]))
+        return b"".join(out)
+    fields = [b"From" + rnd.choice([b":", b": ", b":\t"]) + value() + b"\r\n"]
+    for _ in range(rnd.randint(0, 6)):
+        name = rnd.choice([b"To", b"Cc", b"Subject", b"subject", b"TO", b"Date", b"Message-ID",
+                           b"Reply-To", b"Received", b"X-Other"])
+        fields.insert(rnd.randint(0, len(fields)), name + rnd.choice([b":", b": "]) + value() +
+                      b"\r\n")
+    body = b"".join(value() + rnd.choice([b"\r\n", b"\r\n\r\n", b""])
+                    for _ in range(rnd.randint(0, 8)))
+    body += b"\r\n" * rnd.randint(0, 3)
+    if body and not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    return b"".join(fields) + b"\r\n" + body
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_messages_both_ways(tmp_path, keys, seed):
+    """A differential run: 60 generated messages per seed, random algorithm and c=, signed by
+    each side and verified by the other."""
+    rnd = random.Random(seed)
+    for i in range(60):
+        msg = random_message(rnd)
+        alg = rnd.choice(sorted(KEYS))
+        canon = rnd.choice(CANONS)
+        ours = our_sign(keys[alg], msg, canon)
+        assert dkimpy_verify(keys[alg], ours), (i, alg, canon, msg)
+        ok, out = our_verify(tmp_path, keys[alg], dkimpy_sign(keys[alg], msg, canon))
+        assert ok, (i, alg, canon, msg, out)

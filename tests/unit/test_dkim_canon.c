@@ -68,6 +68,10 @@ static const struct body_case body_cases[] = {
     /* a missing final CRLF is added */
     {DKIM_CANON_SIMPLE, "abc", "abc\r\n"},
     {DKIM_CANON_RELAXED, "abc  \t", "abc\r\n"},
+    /* an unterminated last line is canonicalised as the CRLF-terminated line SMTP makes of
+     * it (dkimpy keeps relaxed trailing WSP there; a later hop would not) */
+    {DKIM_CANON_RELAXED, "X\r\n \t", "X\r\n"},
+    {DKIM_CANON_SIMPLE, "X\r\n \t", "X\r\n \t\r\n"},
     /* inner empty lines stay */
     {DKIM_CANON_SIMPLE, "a\r\n\r\nb\r\n\r\n", "a\r\n\r\nb\r\n"},
     {DKIM_CANON_RELAXED, "a\r\n  \r\nb\r\n", "a\r\n\r\nb\r\n"},
