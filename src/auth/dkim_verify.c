@@ -63,6 +63,8 @@ dkim_verifier_new(const struct dkim_verify_params *p)
     struct dkim_verifier *v = xcalloc(1, sizeof *v);
     v->now = p->now;
     v->max_sigs = p->max_sigs ? p->max_sigs : DKIM_DEFAULT_MAX_SIGS;
+    if (v->max_sigs > DKIM_MAX_SIGS)
+        v->max_sigs = DKIM_MAX_SIGS;
     v->min_rsa_bits = p->min_rsa_bits ? p->min_rsa_bits : DKIM_MIN_VERIFY_RSA_BITS;
     return v;
 }

@@ -34,6 +34,7 @@
 #include "util/buf.h"
 
 #define DKIM_DEFAULT_MAX_SIGS 5u
+#define DKIM_MAX_SIGS 64u /* max_sigs is clamped to this */
 
 enum dkim_result {
     DKIM_RESULT_PASS,
@@ -47,7 +48,7 @@ const char *dkim_result_str(enum dkim_result r);
 
 struct dkim_verify_params {
     uint64_t now;          /* Unix time for x=; 0 = do not check */
-    unsigned max_sigs;     /* 0 = DKIM_DEFAULT_MAX_SIGS */
+    unsigned max_sigs;     /* 0 = DKIM_DEFAULT_MAX_SIGS; at most DKIM_MAX_SIGS */
     unsigned min_rsa_bits; /* 0 = DKIM_MIN_VERIFY_RSA_BITS */
 };
 
