@@ -19,8 +19,8 @@ PACKAGES=(
     libevent-dev libssl-dev libyaml-dev libjansson-dev libcrypt-dev libcmocka-dev
     libhyperscan-dev libpcap-dev libc-ares-dev libmilter-dev libsqlite3-dev libhiredis-dev
     libarchive-dev
-    python3 python3-pytest python3-aiosmtpd
-    swaks postfix openssl procps iproute2 nmap nodejs
+    python3 python3-pytest python3-aiosmtpd python3-dkim
+    swaks libnet-ssleay-perl libio-socket-ssl-perl postfix openssl procps iproute2 nmap nodejs
 )
 
 SUDO=()
@@ -88,8 +88,8 @@ for tool in cmake ninja clang clang-format swaks openssl /usr/sbin/smtp-sink /us
         exit 1
     }
 done
-/usr/bin/python3 -c 'import pytest, aiosmtpd' || {
-    echo "install-deps: python3-pytest / python3-aiosmtpd not importable by /usr/bin/python3" >&2
+/usr/bin/python3 -c 'import pytest, aiosmtpd, dkim' || {
+    echo "install-deps: python3-pytest / python3-aiosmtpd / python3-dkim not importable by /usr/bin/python3" >&2
     exit 1
 }
 echo "install-deps: ok"
