@@ -296,6 +296,16 @@ header_end(int *state, const char *data, size_t len)
     return len;
 }
 
+/* session_headers_decide - the end-of-headers decision, answered at the end of data; it may
+ * establish the identity (a Microsoft 365 tenant is proven by the message) */
+static void
+session_headers_decide(struct gw_session *s)
+{
+    policy_headers(s->w->policy, &s->facts, &s->txn, s->headers.data, s->headers.len, &s->early);
+    if (s->early.identity != NULL)
+        snprintf(s->txn.identity, sizeof s->txn.identity, "%s", s->early.identity);
+}
+
 /* session_headers - collect the header section; at its end, the end-of-headers decision */
 static void
 session_headers(struct gw_session *s, const char *data, size_t len)
@@ -305,8 +315,7 @@ session_headers(struct gw_session *s, const char *data, size_t len)
     if (buf_append(&s->headers, data, n) < 0)
         s->header_state = 4; /* over the cap: decide on what we have */
     if (s->header_state == 4)
-        policy_headers(s->w->policy, &s->facts, &s->txn, s->headers.data, s->headers.len,
-                       &s->early);
+        session_headers_decide(s);
 }
 
 static void
@@ -363,8 +372,7 @@ hook_data_end(void *ctx)
         goto out_refuse;
     }
     if (s->header_state != 4) /* a message with no body: all of it was header */
-        policy_headers(s->w->policy, &s->facts, &s->txn, s->headers.data, s->headers.len,
-                       &s->early);
+        session_headers_decide(s);
     v = s->early;
     if (v.action == VERDICT_CONTINUE)
         policy_data_end(s->w->policy, &s->facts, &s->txn, &v);

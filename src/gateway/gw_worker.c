@@ -125,8 +125,12 @@ worker_setup(struct gw_worker *w, const int *fds, size_t nfds)
         log_warn("worker: no DNS resolver (/etc/resolv.conf); a next hop given by name will fail");
     w->limiter = gw_auth_limiter_new(g->auth.max_failures, g->auth.failure_window);
     w->identities = gw_identities_from_config(w->cfg);
-    w->policy = policy_new(
-        &(struct policy_config){.relay_networks = &g->relay_networks, .identities = w->identities});
+    w->policy = policy_new(&(struct policy_config){
+        .relay_networks = &g->relay_networks,
+        .identities = w->identities,
+        .alignment = w->cfg->alignment == CFG_ALIGN_STRICT    ? SENDER_ALIGN_STRICT
+                     : w->cfg->alignment == CFG_ALIGN_RELAXED ? SENDER_ALIGN_RELAXED
+                                                              : SENDER_ALIGN_OFF});
     w->events = event_sink_open(w->cfg->events.file);
     if (w->events == NULL) {
         buf_printf(&err, "events file %s: %s", w->cfg->events.file, strerror(errno));

@@ -54,6 +54,15 @@ identity_set_free(struct identity_set *set)
     return NULL;
 }
 
+const struct identity *
+identity_set_find(const struct identity_set *set, const char *name)
+{
+    for (size_t i = 0; i < set->n; i++)
+        if (strcmp(set->items[i].name, name) == 0)
+            return &set->items[i];
+    return NULL;
+}
+
 /* trimmed_len - length without one trailing dot */
 static size_t
 trimmed_len(const char *s)

@@ -89,6 +89,9 @@ const struct identity *identity_resolve_tenant(const struct identity_set *set,
                                                const struct conn_facts *c,
                                                const struct tenant_evidence *ev, const char **why);
 
+/* identity_set_find - the identity of this name, or NULL */
+const struct identity *identity_set_find(const struct identity_set *set, const char *name);
+
 /* identity_owns_domain - the identity may send as this domain */
 bool identity_owns_domain(const struct identity *id, const char *domain);
 /* identity_owns_address - the identity may send as local@domain (listed address or owned

@@ -2,13 +2,18 @@
 #include "policy/policy.h"
 
 #include <stdlib.h>
+#include <string.h>
 
+#include "mime/mime_header.h"
 #include "policy/relay.h"
 #include "util/mem.h"
+
+#define TENANT_IDS_MAX 8
 
 struct policy {
     struct relay_policy relay;
     const struct identity_set *identities;
+    enum sender_alignment alignment;
 };
 
 struct policy *
@@ -16,6 +21,7 @@ policy_new(const struct policy_config *cfg)
 {
     struct policy *p = xcalloc(1, sizeof *p);
     p->relay.networks = cfg->relay_networks;
+    p->alignment = cfg->alignment;
     p->identities = cfg->identities != NULL && cfg->identities->n > 0 ? cfg->identities : NULL;
     return p;
 }
@@ -34,7 +40,7 @@ verdict_continue(struct verdict *v)
     v->action = VERDICT_CONTINUE;
     v->reason = NULL;
     v->identity = NULL;
-    v->reply.code = 0;
+    memset(&v->reply, 0, sizeof v->reply);
 }
 
 /* envelope_check - the identity must own MAIL FROM; <> only for identities that send bounces */
@@ -120,16 +126,50 @@ policy_rcpt(const struct policy *p, const struct conn_facts *c, const struct txn
     verdict_continue(v);
 }
 
+/* tenant_identity - an Exchange Online client: the tenant its headers (and, once DKIM
+ * verification is wired, its signatures) prove, then the envelope check deferred from MAIL */
+static const struct identity *
+tenant_identity(const struct policy *p, const struct conn_facts *c, const struct txn_facts *t,
+                const struct mime_headers *h, struct verdict *v)
+{
+    char ids[TENANT_IDS_MAX][64];
+    const char *idp[TENANT_IDS_MAX];
+    size_t n = sender_tenant_ids(h, ids, TENANT_IDS_MAX);
+    struct tenant_evidence ev = {idp, n < TENANT_IDS_MAX ? n : TENANT_IDS_MAX, NULL, 0};
+    const char *why = NULL;
+    const struct identity *id;
+
+    for (size_t i = 0; i < ev.ntenant_ids; i++)
+        idp[i] = ids[i];
+    id = n > TENANT_IDS_MAX ? NULL : identity_resolve_tenant(p->identities, c, &ev, &why);
+    if (id == NULL) {
+        verdict_set(v, VERDICT_REJECT, "no_identity", 554, "5.7.1", "Relay access denied: %s",
+                    why != NULL ? why : "too many tenant headers");
+        return NULL;
+    }
+    v->identity = id->name;
+    envelope_check(id, t, v);
+    return v->action == VERDICT_CONTINUE ? id : NULL;
+}
+
 void
 policy_headers(const struct policy *p, const struct conn_facts *c, const struct txn_facts *t,
                const char *headers, size_t len, struct verdict *v)
 {
-    (void)p;
-    (void)c;
-    (void)t;
-    (void)headers;
-    (void)len;
+    struct mime_headers *h;
+    const struct identity *id;
+
     verdict_continue(v);
+    if (p->identities == NULL)
+        return;
+    h = mime_headers_parse(headers, len, NULL);
+    id = t->identity[0] != '\0' ? identity_set_find(p->identities, t->identity)
+                                : tenant_identity(p, c, t, h, v);
+    if (id != NULL) {
+        v->identity = id->name;
+        sender_check_headers(p->identities, id, h, t->mail_from, p->alignment, v);
+    }
+    mime_headers_free(h);
 }
 
 void

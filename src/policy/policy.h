@@ -21,11 +21,13 @@
 
 #include "policy/facts.h"
 #include "policy/identity.h"
+#include "policy/sender.h"
 #include "util/cidr.h"
 
 struct policy_config {
     const struct cidr_list *relay_networks; /* not copied: must outlive the policy */
     const struct identity_set *identities;  /* not copied; NULL or empty: the interim rule */
+    enum sender_alignment alignment;        /* envelope vs header From domain */
 };
 
 struct policy;

@@ -531,6 +531,10 @@ def make_pki(d):
              "basicConstraints=CA:FALSE\n"),
             ("client", "/O=smtpwarden tests/CN=client.example.test",
              "subjectAltName=DNS:client.example.test\nextendedKeyUsage=clientAuth\n"
+             "basicConstraints=CA:FALSE\n"),
+            # stands in for Exchange Online's outbound connector certificate
+            ("exo", "/O=smtpwarden tests/CN=mail.protection.outlook.com",
+             "subjectAltName=DNS:mail.protection.outlook.com\nextendedKeyUsage=clientAuth\n"
              "basicConstraints=CA:FALSE\n")):
         (d / f"{name}.ext").write_text(ext)
         _run(["openssl", "req", *ec, "-keyout", d / f"{name}.key", "-out", d / f"{name}.csr",
@@ -542,12 +546,17 @@ def make_pki(d):
     # a self-signed client certificate the CA never issued
     _run(["openssl", "req", "-x509", *ec, "-keyout", d / "rogue.key", "-out", d / "rogue.crt",
           "-days", "30", "-subj", "/CN=rogue.example.test"])
+    # the connector's name on a certificate the CA never issued
+    _run(["openssl", "req", "-x509", *ec, "-keyout", d / "rogue-exo.key", "-out",
+          d / "rogue-exo.crt", "-days", "30", "-subj", "/CN=mail.protection.outlook.com"])
 
     class PKI:
         ca = d / "ca.crt"
         server_cert, server_key = certs["server"]
         client_cert, client_key = certs["client"]
         rogue_cert, rogue_key = d / "rogue.crt", d / "rogue.key"
+        exo_cert, exo_key = certs["exo"]
+        rogue_exo_cert, rogue_exo_key = d / "rogue-exo.crt", d / "rogue-exo.key"
     return PKI
 
 

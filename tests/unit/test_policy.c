@@ -83,7 +83,8 @@ test_mail_with_identities(void **state)
     struct cidr everything;
     assert_int_equal(cidr_parse("0.0.0.0/0", &everything), 0);
     cidr_list_add(&relay, &everything); /* ignored once identities exist */
-    struct policy *p = policy_new(&(struct policy_config){&relay, set});
+    struct policy *p =
+        policy_new(&(struct policy_config){.relay_networks = &relay, .identities = set});
 
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         struct conn_facts c = {0};
@@ -130,7 +131,7 @@ test_mail_interim_rule(void **state)
 
     assert_int_equal(cidr_parse("192.0.2.0/24", &net), 0);
     cidr_list_add(&relay, &net);
-    p = policy_new(&(struct policy_config){&relay, NULL});
+    p = policy_new(&(struct policy_config){.relay_networks = &relay});
     txn_facts_init(&t, 1);
     assert_int_equal(ip_addr_parse("198.51.100.1", &c.client_ip), 0);
     policy_mail(p, &c, &t, &v);
@@ -143,12 +144,114 @@ test_mail_interim_rule(void **state)
     cidr_list_release(&relay);
 }
 
+/* header_set - app-a owns a.example, bank owns bank.example (a protected domain), contoso is
+ * a tenant; loopback 127.0.0.64/26 stands in for Exchange Online */
+static struct identity_set *
+header_set(void)
+{
+    struct identity_set *set = identity_set_new();
+    struct cidr m365;
+
+    add_identity(set, "app-a", IDENTITY_NETWORK, "192.0.2.10/32", "a.example", NULL, false);
+    add_identity(set, "bank", IDENTITY_NETWORK, "192.0.2.20/32", "bank.example", NULL, false);
+    add_identity(set, "contoso", IDENTITY_M365_TENANT, "6f1c2f1e-2d0b-4b71-9a8e-0d6f0c7f9a11",
+                 "contoso.example", NULL, false);
+    assert_int_equal(cidr_parse("127.0.0.64/26", &m365), 0);
+    cidr_list_add(&set->m365_networks, &m365);
+    set->m365_cert_name = xstrdup("mail.protection.outlook.com");
+    return set;
+}
+
+#define TENANT_HDR "X-MS-Exchange-CrossTenant-Id: 6f1c2f1e-2d0b-4b71-9a8e-0d6f0c7f9a11\r\n"
+
+static void
+test_headers_with_identities(void **state)
+{
+    static const struct {
+        const char *client, *identity, *mail_from, *headers;
+        enum sender_alignment align;
+        enum verdict_action action;
+        const char *reason;
+    } rows[] = {
+        {"192.0.2.10", "app-a", "b@a.example", "From: Billing <billing@a.example>\r\n\r\n",
+         SENDER_ALIGN_OFF, VERDICT_CONTINUE, NULL},
+        {"192.0.2.10", "app-a", "b@a.example", "From: ceo@bank.example\r\n\r\n", SENDER_ALIGN_OFF,
+         VERDICT_REJECT, "from_not_owned"},
+        {"192.0.2.10", "app-a", "b@a.example",
+         "From: x@a.example\r\nFrom: ceo@bank.example\r\n\r\n", SENDER_ALIGN_OFF, VERDICT_REJECT,
+         "from_malformed"},
+        {"192.0.2.10", "app-a", "b@a.example", "Subject: no from\r\n\r\n", SENDER_ALIGN_OFF,
+         VERDICT_REJECT, "from_missing"},
+        {"192.0.2.10", "app-a", "b@a.example", "From: undisclosed\r\n\r\n", SENDER_ALIGN_OFF,
+         VERDICT_REJECT, "from_malformed"},
+        {"192.0.2.10", "app-a", "b@a.example", "From: \"ceo@bank.example\" <x@a.example>\r\n\r\n",
+         SENDER_ALIGN_OFF, VERDICT_REJECT, "display_name_spoof"},
+        {"192.0.2.10", "app-a", "b@a.example",
+         "From: =?utf-8?q?ceo=40bank.example?= <x@a.example>\r\n\r\n", SENDER_ALIGN_OFF,
+         VERDICT_REJECT, "display_name_spoof"},
+        /* an address of a domain nobody here owns in the display name is not our call */
+        {"192.0.2.10", "app-a", "b@a.example",
+         "From: \"friend@gmail.example via App\" <x@a.example>\r\n\r\n", SENDER_ALIGN_OFF,
+         VERDICT_CONTINUE, NULL},
+        {"192.0.2.10", "app-a", "b@a.example",
+         "From: x@a.example\r\nSender: ops@bank.example\r\n\r\n", SENDER_ALIGN_OFF, VERDICT_REJECT,
+         "from_not_owned"},
+        {"192.0.2.10", "app-a", "b@a.example", "From: <x@a.example> <y@bank.example>\r\n\r\n",
+         SENDER_ALIGN_OFF, VERDICT_REJECT, "from_malformed"},
+        /* alignment */
+        {"192.0.2.10", "app-a", "bounce@mail.a.example", "From: x@a.example\r\n\r\n",
+         SENDER_ALIGN_RELAXED, VERDICT_CONTINUE, NULL},
+        {"192.0.2.10", "app-a", "bounce@mail.a.example", "From: x@a.example\r\n\r\n",
+         SENDER_ALIGN_STRICT, VERDICT_REJECT, "not_aligned"},
+        /* Exchange Online: the tenant header decides, then ownership as for anyone */
+        {"127.0.0.70", "", "u@contoso.example", "From: u@contoso.example\r\n" TENANT_HDR "\r\n",
+         SENDER_ALIGN_OFF, VERDICT_CONTINUE, NULL},
+        {"127.0.0.70", "", "u@contoso.example", "From: ceo@bank.example\r\n" TENANT_HDR "\r\n",
+         SENDER_ALIGN_OFF, VERDICT_REJECT, "from_not_owned"},
+        {"127.0.0.70", "", "ceo@bank.example", "From: u@contoso.example\r\n" TENANT_HDR "\r\n",
+         SENDER_ALIGN_OFF, VERDICT_REJECT, "envelope_not_owned"},
+        {"127.0.0.70", "", "u@contoso.example",
+         "From: u@contoso.example\r\nX-MS-Exchange-CrossTenant-Id: "
+         "0b7e9d3c-5a41-4f0e-8f6a-2c1d9e8b7a60\r\n\r\n",
+         SENDER_ALIGN_OFF, VERDICT_REJECT, "no_identity"},
+        {"127.0.0.70", "", "u@contoso.example", "From: u@contoso.example\r\n\r\n", SENDER_ALIGN_OFF,
+         VERDICT_REJECT, "no_identity"},
+    };
+    struct identity_set *set = header_set();
+
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct policy *p =
+            policy_new(&(struct policy_config){.identities = set, .alignment = rows[i].align});
+        struct conn_facts c = {0};
+        struct txn_facts t;
+        struct verdict v;
+        assert_int_equal(ip_addr_parse(rows[i].client, &c.client_ip), 0);
+        if (strncmp(rows[i].client, "127.", 4) == 0) {
+            c.tls.active = c.tls.has_cert = c.tls.cert_verified = true;
+            snprintf(c.tls.cert_subject, sizeof c.tls.cert_subject,
+                     "CN=mail.protection.outlook.com");
+        }
+        txn_facts_init(&t, 1);
+        snprintf(t.identity, sizeof t.identity, "%s", rows[i].identity);
+        snprintf(t.mail_from, sizeof t.mail_from, "%s", rows[i].mail_from);
+        policy_headers(p, &c, &t, rows[i].headers, strlen(rows[i].headers), &v);
+        print_message("row %zu: %s %s: %s\n", i, verdict_action_name(v.action),
+                      v.reason ? v.reason : "-", v.reply.text);
+        assert_int_equal(v.action, rows[i].action);
+        if (rows[i].reason != NULL)
+            assert_string_equal(v.reason, rows[i].reason);
+        policy_free(p);
+    }
+    identity_set_free(set);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mail_with_identities),
         cmocka_unit_test(test_mail_interim_rule),
+        cmocka_unit_test(test_headers_with_identities),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
