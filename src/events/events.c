@@ -171,6 +171,10 @@ event_transaction(struct event_sink *s, const struct conn_facts *c, const struct
                                                  "reply", jstr(t->refused[i].reply)));
     json_object_set_new(o, "txn", json_integer(t->index));
     json_object_set_new(o, "identity", str_or_null(t->identity));
+    json_object_set_new(o, "dkim",
+                        t->dkim_domain[0] ? json_pack("{s:o, s:o}", "domain", jstr(t->dkim_domain),
+                                                      "selector", jstr(t->dkim_selector))
+                                          : json_null());
     json_object_set_new(o, "mail_from", jstr(t->mail_from));
     json_object_set_new(o, "rcpt_to", rcpt);
     json_object_set_new(o, "rcpt_refused", refused);

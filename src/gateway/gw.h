@@ -44,6 +44,7 @@ struct gw_worker {
     struct gw_auth_limiter *limiter;
     struct event_sink *events;
     struct policy *policy;
+    struct gw_dkim *dkim; /* signing keys, loaded before privileges are dropped */
     struct identity_set *identities;
     struct gw_listener *listeners;
     size_t nlisteners;
@@ -79,8 +80,10 @@ struct gw_upstream {
     bool in_txn;        /* MAIL accepted upstream and not yet ended */
     bool sending;       /* streaming the spool as DATA content */
     bool data_end_sent; /* the final "." went out: the next hop may deliver */
-    int in_cb;          /* inside one of its callbacks: freeing is deferred */
-    bool dead;          /* freed by the owner while in_cb */
+    const char *prefix; /* header fields sent before the spool (DKIM-Signature) */
+    size_t prefix_len;
+    int in_cb; /* inside one of its callbacks: freeing is deferred */
+    bool dead; /* freed by the owner while in_cb */
 };
 
 /* What the session is waiting for from the next hop. */
@@ -103,9 +106,10 @@ struct gw_session {
     unsigned ntxn;
     struct spool *spool;
     bool spool_failed;
-    struct buf headers;   /* the header section, for the end-of-headers decision */
-    int header_state;     /* progress through CRLF CRLF; 4 = headers done */
-    struct verdict early; /* a decision taken at end of headers, answered at end of data */
+    struct buf headers;     /* the header section, for the end-of-headers decision */
+    struct buf dkim_header; /* the DKIM-Signature field to put before the message, or empty */
+    int header_state;       /* progress through CRLF CRLF; 4 = headers done */
+    struct verdict early;   /* a decision taken at end of headers, answered at end of data */
     struct gw_upstream *up;
     enum gw_wait wait;
     char pending_addr[SMTP_PATH_MAX + 1]; /* the MAIL/RCPT address being mirrored */
@@ -149,8 +153,10 @@ struct gw_upstream *gw_upstream_release(struct gw_upstream *u);
 void gw_upstream_pool_clear(struct gw_worker *w);
 void gw_upstream_mail(struct gw_upstream *u, const char *from, const char *params);
 void gw_upstream_rcpt(struct gw_upstream *u, const char *to);
-/* gw_upstream_send_message - DATA, then the spool's content, then "." */
-void gw_upstream_send_message(struct gw_upstream *u, struct spool *sp);
+/* gw_upstream_send_message - DATA, then prefix (header fields to add, not copied: valid until
+ * the reply), then the spool's content, then "." */
+void gw_upstream_send_message(struct gw_upstream *u, struct spool *sp, const char *prefix,
+                              size_t prefix_len);
 void gw_upstream_rset(struct gw_upstream *u);
 
 #endif

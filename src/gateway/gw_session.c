@@ -21,6 +21,7 @@
 #include "util/log.h"
 #include "util/mem.h"
 
+#include "gateway/gw_dkim.h"
 #include "gateway/gw_tls.h"
 
 static void session_read_cb(struct bufferevent *bev, void *arg);
@@ -272,6 +273,7 @@ hook_data(void *ctx)
     spool_reset(s->spool);
     s->spool_failed = false;
     buf_reset(&s->headers);
+    buf_reset(&s->dkim_header);
     s->header_state = 2; /* as if after a CRLF: a message may start with its blank line */
     memset(&s->early, 0, sizeof s->early);
     smtp_server_decide(s->smtp, NULL);
@@ -312,8 +314,13 @@ session_headers(struct gw_session *s, const char *data, size_t len)
 {
     size_t n = header_end(&s->header_state, data, len);
 
-    if (buf_append(&s->headers, data, n) < 0)
-        s->header_state = 4; /* over the cap: decide on what we have */
+    if (buf_append(&s->headers, data, n) < 0) {
+        /* a header section past the cap could hide a second From: refuse, never guess */
+        s->header_state = 4;
+        verdict_set(&s->early, VERDICT_REJECT, "headers_too_big", 552, "5.3.4",
+                    "Message refused: header section over %zu bytes", s->headers.max);
+        return;
+    }
     if (s->header_state == 4)
         session_headers_decide(s);
 }
@@ -359,6 +366,32 @@ hook_data_failed(void *ctx, enum smtp_data_error why)
     session_txn_end(s, &v, NULL);
 }
 
+/* session_sign - DKIM-sign an accepted message for the domain policy named, when a key for it
+ * is configured; -1 with *v a deferral when signing fails (mail is never sent half-signed) */
+static int
+session_sign(struct gw_session *s, const char *domain, struct verdict *v)
+{
+    const char *selector = NULL;
+    int rc;
+
+    buf_reset(&s->dkim_header);
+    rc = gw_dkim_sign(s->w->dkim, domain, s->headers.data, s->headers.len, s->spool, time(NULL),
+                      &s->dkim_header, &selector);
+    if (rc < 0) {
+        log_error("%s: DKIM signing for %s failed: %s", s->facts.conn_id, domain,
+                  s->dkim_header.data);
+        buf_reset(&s->dkim_header);
+        verdict_set(v, VERDICT_DEFER, "dkim_sign_failed", 451, "4.3.0",
+                    "Temporary local problem (signing), try again later");
+        return -1;
+    }
+    if (rc == 1) {
+        snprintf(s->txn.dkim_domain, sizeof s->txn.dkim_domain, "%s", domain);
+        snprintf(s->txn.dkim_selector, sizeof s->txn.dkim_selector, "%s", selector);
+    }
+    return 0;
+}
+
 /* hook_data_end - the end-of-data verdict point; on accept, relay and wait for the next hop */
 static void
 hook_data_end(void *ctx)
@@ -383,8 +416,10 @@ hook_data_end(void *ctx)
                     "Next hop unavailable");
         goto out_refuse;
     }
+    if (s->early.sign_domain[0] != '\0' && session_sign(s, s->early.sign_domain, &v) < 0)
+        goto out_refuse;
     s->wait = GW_WAIT_DATA;
-    gw_upstream_send_message(s->up, s->spool);
+    gw_upstream_send_message(s->up, s->spool, s->dkim_header.data, s->dkim_header.len);
     return;
 out_refuse:
     if (s->up != NULL)
@@ -651,6 +686,7 @@ session_free(struct gw_session *s)
     smtp_server_free(s->smtp);
     spool_free(s->spool);
     buf_release(&s->headers);
+    buf_release(&s->dkim_header);
     for (unsigned i = 0; i < s->nviolations; i++)
         free(s->violations[i]);
     free(s);
@@ -741,6 +777,7 @@ gw_session_accept(struct gw_worker *w, const struct cfg_listen *l, evutil_socket
     s->smtp = smtp_server_new(&sc, &session_hooks, s);
     s->spool = spool_new(g->limits.memory_spool, g->limits.max_message_size + 1024, g->spool_dir);
     buf_init(&s->headers, 256 * 1024);
+    buf_init(&s->dkim_header, 0);
     s->next = w->sessions;
     if (w->sessions != NULL)
         w->sessions->prev = s;

@@ -197,6 +197,8 @@ up_reply(void *ctx, enum smtp_client_cmd cmd, const struct smtp_reply *r, void *
     case SMTP_CLIENT_DATA:
         if (r->code == 354) {
             u->sending = true;
+            if (u->prefix_len > 0)
+                smtp_client_content(u->client, u->prefix, u->prefix_len);
             up_pump(u, user);
             return;
         }
@@ -425,8 +427,11 @@ gw_upstream_rcpt(struct gw_upstream *u, const char *to)
 }
 
 void
-gw_upstream_send_message(struct gw_upstream *u, struct spool *sp)
+gw_upstream_send_message(struct gw_upstream *u, struct spool *sp, const char *prefix,
+                         size_t prefix_len)
 {
+    u->prefix = prefix;
+    u->prefix_len = prefix_len;
     if (spool_rewind(sp) < 0) {
         up_fail(u, "cannot read the spooled message");
         return;

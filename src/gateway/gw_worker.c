@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "gateway/gw.h"
+#include "gateway/gw_dkim.h"
 #include "gateway/gw_identity.h"
 #include "gateway/gw_tls.h"
 #include "util/log.h"
@@ -124,6 +125,9 @@ worker_setup(struct gw_worker *w, const int *fds, size_t nfds)
     if (w->dns == NULL)
         log_warn("worker: no DNS resolver (/etc/resolv.conf); a next hop given by name will fail");
     w->limiter = gw_auth_limiter_new(g->auth.max_failures, g->auth.failure_window);
+    w->dkim = gw_dkim_load(w->cfg, &err);
+    if (w->dkim == NULL)
+        goto out;
     w->identities = gw_identities_from_config(w->cfg);
     w->policy = policy_new(&(struct policy_config){
         .relay_networks = &g->relay_networks,
@@ -179,6 +183,7 @@ worker_release(struct gw_worker *w)
     gw_auth_limiter_free(w->limiter);
     policy_free(w->policy);
     identity_set_free(w->identities);
+    gw_dkim_free(w->dkim);
     gw_users_free(w->users);
     SSL_CTX_free(w->server_ctx);
     SSL_CTX_free(w->client_ctx);

@@ -49,8 +49,10 @@ struct rcpt_refusal {
 };
 
 struct txn_facts {
-    unsigned index;    /* 1-based within the connection */
-    char identity[64]; /* the sender identity policy resolved, "" when none (yet) */
+    unsigned index;         /* 1-based within the connection */
+    char identity[64];      /* the sender identity policy resolved, "" when none (yet) */
+    char dkim_domain[256];  /* the message was DKIM-signed for d= this domain ... */
+    char dkim_selector[64]; /* ... with s= this selector ("" when not signed) */
     char mail_from[SMTP_PATH_MAX + 1];
     char **rcpt; /* accepted recipients */
     unsigned nrcpt;
@@ -77,6 +79,7 @@ struct verdict {
     struct smtp_reply reply; /* what the client is answered */
     const char *reason;      /* a stable token: "relay_denied", "relayed", ... */
     const char *identity;    /* the identity the decision is about, or NULL */
+    char sign_domain[256];   /* on accept: DKIM-sign for this domain (owned From), or "" */
 };
 
 /* verdict_set - fill a verdict; the reply text is formatted */

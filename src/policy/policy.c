@@ -40,6 +40,7 @@ verdict_continue(struct verdict *v)
     v->action = VERDICT_CONTINUE;
     v->reason = NULL;
     v->identity = NULL;
+    v->sign_domain[0] = '\0';
     memset(&v->reply, 0, sizeof v->reply);
 }
 

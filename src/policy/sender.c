@@ -114,10 +114,13 @@ sender_check_headers(const struct identity_set *set, const struct identity *id,
         !check_field(set, id, "Sender", mime_headers_get(h, mime_headers_find(h, "sender", 0)), v,
                      NULL, 0))
         return;
-    if (align != SENDER_ALIGN_OFF && env_at != NULL && !aligned(env_at + 1, from_domain, align))
+    if (align != SENDER_ALIGN_OFF && env_at != NULL && !aligned(env_at + 1, from_domain, align)) {
         verdict_set(v, VERDICT_REJECT, "not_aligned", 550, "5.7.1",
                     "Message refused: envelope domain %s is not aligned with From domain %s",
                     env_at + 1, from_domain);
+        return;
+    }
+    snprintf(v->sign_domain, sizeof v->sign_domain, "%s", from_domain);
 }
 
 size_t

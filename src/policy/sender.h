@@ -22,6 +22,7 @@ enum sender_alignment { SENDER_ALIGN_OFF, SENDER_ALIGN_RELAXED, SENDER_ALIGN_STR
 void sender_check_headers(const struct identity_set *set, const struct identity *id,
                           const struct mime_headers *h, const char *envelope_from,
                           enum sender_alignment align, struct verdict *v);
+/* (when all pass, v->sign_domain is the header From domain: the one DKIM may sign for) */
 
 /* sender_tenant_ids - the X-MS-Exchange-CrossTenant-Id values (trimmed, lower-cased), up to
  * max; returns how many the headers carry (may exceed max). Strings point into buf. */

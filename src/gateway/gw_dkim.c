@@ -1,0 +1,110 @@
+/* gw_dkim - configured DKIM keys and signing a spooled message with them. */
+#include "gateway/gw_dkim.h"
+
+#include <stdlib.h>
+#include <strings.h>
+
+#include "auth/dkim_key.h"
+#include "auth/dkim_sign.h"
+#include "util/mem.h"
+
+struct gw_dkim_key {
+    char *domain;
+    char *selector;
+    struct dkim_key *key;
+};
+
+struct gw_dkim {
+    struct gw_dkim_key *items;
+    size_t n;
+};
+
+struct gw_dkim *
+gw_dkim_load(const struct sw_config *cfg, struct buf *err)
+{
+    struct gw_dkim *k = xcalloc(1, sizeof *k);
+
+    k->items = xcalloc(cfg->ndkim + 1, sizeof *k->items);
+    for (size_t i = 0; i < cfg->ndkim; i++) {
+        const struct cfg_dkim_key *c = &cfg->dkim[i];
+        struct dkim_key *key = dkim_key_load_pem(c->key, err);
+        if (key == NULL) {
+            buf_printf(err, " (dkim key for %s, selector %s)", c->domain, c->selector);
+            return gw_dkim_free(k);
+        }
+        k->items[k->n].domain = xstrdup(c->domain);
+        k->items[k->n].selector = xstrdup(c->selector);
+        k->items[k->n].key = key;
+        k->n++;
+    }
+    return k;
+}
+
+struct gw_dkim *
+gw_dkim_free(struct gw_dkim *k)
+{
+    if (k == NULL)
+        return NULL;
+    for (size_t i = 0; i < k->n; i++) {
+        free(k->items[i].domain);
+        free(k->items[i].selector);
+        dkim_key_free(k->items[i].key);
+    }
+    free(k->items);
+    free(k);
+    return NULL;
+}
+
+/* feed_body - the spool after its first hlen bytes, to the signer */
+static int
+feed_body(struct dkim_signer *s, struct spool *sp, size_t hlen)
+{
+    char chunk[16384];
+    size_t skip = hlen;
+    ssize_t n;
+
+    if (spool_rewind(sp) < 0)
+        return -1;
+    while ((n = spool_read(sp, chunk, sizeof chunk)) > 0) {
+        size_t off = skip < (size_t)n ? skip : (size_t)n;
+        skip -= off;
+        dkim_signer_body(s, chunk + off, (size_t)n - off);
+    }
+    return n < 0 ? -1 : 0;
+}
+
+int
+gw_dkim_sign(const struct gw_dkim *k, const char *domain, const char *hdr, size_t hlen,
+             struct spool *sp, time_t now, struct buf *out, const char **selector)
+{
+    const struct gw_dkim_key *key = NULL;
+    struct dkim_signer *s;
+    int rc = -1;
+
+    for (size_t i = 0; k != NULL && i < k->n && key == NULL; i++)
+        if (strcasecmp(k->items[i].domain, domain) == 0)
+            key = &k->items[i];
+    if (key == NULL)
+        return 0;
+    struct dkim_sign_params p = {.domain = key->domain,
+                                 .selector = key->selector,
+                                 .key = key->key,
+                                 .hcanon = DKIM_CANON_RELAXED,
+                                 .bcanon = DKIM_CANON_RELAXED,
+                                 .has_timestamp = true,
+                                 .timestamp = (uint64_t)now};
+    s = dkim_signer_new(&p, out);
+    if (s == NULL)
+        return -1;
+    if (dkim_signer_headers(s, hdr, hlen) < 0 || feed_body(s, sp, hlen) < 0 ||
+        dkim_signer_finish(s, out) < 0) {
+        buf_reset(out);
+        buf_printf(out, "%s", dkim_signer_error(s));
+        goto out_free;
+    }
+    *selector = key->selector;
+    rc = 1;
+out_free:
+    dkim_signer_free(s);
+    return rc;
+}
