@@ -303,6 +303,7 @@ header_end(int *state, const char *data, size_t len)
 static void
 session_headers_decide(struct gw_session *s)
 {
+    policy_header_facts(&s->txn, s->headers.data, s->headers.len);
     policy_headers(s->w->policy, &s->facts, &s->txn, s->headers.data, s->headers.len, &s->early);
     if (s->early.identity != NULL)
         snprintf(s->txn.identity, sizeof s->txn.identity, "%s", s->early.identity);

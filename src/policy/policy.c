@@ -1,6 +1,7 @@
 /* policy - the per-phase decision points; today: default-deny relay at MAIL. */
 #include "policy/policy.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -181,4 +182,41 @@ policy_data_end(const struct policy *p, const struct conn_facts *c, const struct
     (void)c;
     (void)t;
     verdict_continue(v);
+}
+
+/* header_value - the trimmed value of the first field of this name into out ("" if none) */
+static void
+header_value(const struct mime_headers *h, const char *name, char *out, size_t size)
+{
+    size_t i = mime_headers_find(h, name, 0);
+    const struct mime_header_field *f = i != MIME_HEADERS_NONE ? mime_headers_get(h, i) : NULL;
+    const char *p = f ? f->value : "", *end = f ? f->value + f->value_len : p;
+
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
+        end--;
+    snprintf(out, size, "%.*s", (int)(end - p), p);
+}
+
+void
+policy_header_facts(struct txn_facts *t, const char *headers, size_t len)
+{
+    struct mime_headers *h = mime_headers_parse(headers, len, NULL);
+    char ids[TENANT_IDS_MAX][64];
+    size_t n = sender_tenant_ids(h, ids, TENANT_IDS_MAX), used = 0;
+
+    t->m365_tenant_ids[0] = '\0';
+    for (size_t i = 0; i < n && i < TENANT_IDS_MAX; i++) {
+        int w = snprintf(t->m365_tenant_ids + used, sizeof t->m365_tenant_ids - used, "%s%s",
+                         i ? "," : "", ids[i]);
+        if (w < 0 || (size_t)w >= sizeof t->m365_tenant_ids - used)
+            break;
+        used += (size_t)w;
+    }
+    header_value(h, "x-ms-exchange-crosstenant-originalattributedtenantconnectingip",
+                 t->m365_connecting_ip, sizeof t->m365_connecting_ip);
+    header_value(h, "x-ms-exchange-crosstenant-fromentityheader", t->m365_from_entity,
+                 sizeof t->m365_from_entity);
+    mime_headers_free(h);
 }

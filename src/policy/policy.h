@@ -43,6 +43,9 @@ void policy_mail(const struct policy *p, const struct conn_facts *c, const struc
                  struct verdict *v);
 void policy_rcpt(const struct policy *p, const struct conn_facts *c, const struct txn_facts *t,
                  const char *rcpt, struct verdict *v);
+/* policy_header_facts - record what the header section says that events should keep (the
+ * Microsoft 365 tenant headers) in t; call before policy_headers */
+void policy_header_facts(struct txn_facts *t, const char *headers, size_t len);
 /* policy_headers - the message's header section (raw, CRLF lines, up to the blank line) */
 void policy_headers(const struct policy *p, const struct conn_facts *c, const struct txn_facts *t,
                     const char *headers, size_t len, struct verdict *v);

@@ -30,7 +30,10 @@ def tenant_config(pki):
 
 
 def tenant_headers(*tenants):
-    return b"".join(b"X-MS-Exchange-CrossTenant-Id: " + t.encode() + b"\r\n" for t in tenants)
+    return b"".join(b"X-MS-Exchange-CrossTenant-Id: " + t.encode() + b"\r\n" for t in tenants) + (
+        b"X-MS-Exchange-CrossTenant-OriginalAttributedTenantConnectingIp: TenantId=" +
+        tenants[0].encode() + b";Ip=[203.0.113.9];Helo=[vps.example]\r\n"
+        b"X-MS-Exchange-CrossTenant-FromEntityHeader: HybridOnPrem\r\n" if tenants else b"")
 
 
 def send(gw, pki, source, sender, header_from, tenants, cert="exo"):
@@ -84,11 +87,19 @@ def test_echo_spoofing(gateway, sink, pki, case):
     ev = wait_until(lambda: [e for e in gw.events() if e.get("event") == "transaction"], 10,
                     what="the transaction event")[-1]
     assert ev["reason"] == reason, ev
+    if source != EXO or cert != "exo":
+        # not Exchange Online: refused at MAIL, before any header could claim a tenant
+        assert ev["m365"] is None and ev["size"] == 0, ev
+    elif tenants:  # the tenant evidence is kept for forensics, accepted or not
+        assert ev["m365"]["connecting_ip"].startswith("TenantId=" + tenants[0]), ev["m365"]
+        assert ev["m365"]["from_entity"] == "HybridOnPrem"
+        assert ev["m365"]["tenant_ids"].split(",") == [t.lower() for t in tenants]
     if accepted:
         assert code == 250, (code, text)
         [m] = sink.wait_msgid(msgid)
         assert m.mail_from == envelope
         assert ev["identity"] == "contoso" and ev["verdict"] == "accept"
+        assert ev["m365"]["tenant_ids"] == TENANT_A
     else:
         assert code in (550, 554) and b"5.7.1" in text, (code, text)
         assert ev["verdict"] == "reject"
