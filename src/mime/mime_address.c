@@ -831,6 +831,8 @@ group_open(struct addr_parse *p, size_t a, size_t b)
     g->comment = xmemdup(ab.comment.text.data, ab.comment.text.len);
     g->first = l->count;
     g->count = 0;
+    if ((ab.display.flags | ab.comment.flags) & MIME_ENCWORD_TRUNCATED)
+        l->flags |= MIME_ADDRLIST_TOO_LONG;
     p->group = l->ngroups++;
     build_release(&ab);
 }

@@ -619,6 +619,15 @@ test_limits(void **state)
     assert_true(mime_address_list_get(l, 0)->flags & MIME_ADDR_TOO_LONG);
     mime_address_list_free(l);
 
+    buf_reset(&v);
+    for (int i = 0; i < 5000; i++)
+        buf_append_str(&v, "group ");
+    buf_append_str(&v, ": a@b.example;");
+    l = parse_str(v.data);
+    assert_true(strlen(mime_address_list_group(l, 0)->name) <= lim.max_display);
+    assert_true(mime_address_list_flags(l) & MIME_ADDRLIST_TOO_LONG);
+    mime_address_list_free(l);
+
     /* deep nesting of comments and many groups: bounded, no recursion */
     buf_reset(&v);
     for (int i = 0; i < 20000; i++)
