@@ -42,7 +42,7 @@ struct hdr_parse {
 static const char *const anomaly_names[MIME_HDR_ANOMALY_COUNT] = {
     "no-colon",  "bad-name",     "name-wsp",  "empty-name", "8bit-name",      "nul",
     "bare-cr",   "bare-lf",      "mixed-eol", "long-line",  "field-too-long", "too-many-fields",
-    "truncated", "leading-fold", "wsp-line",
+    "truncated", "leading-fold", "wsp-line",  "name-fold",
 };
 
 /* mime_header_limits_default - the default limits */
@@ -149,63 +149,59 @@ store_field(struct hdr_parse *p, struct mime_header_field *f)
     h->fields[h->count++] = *f;
 }
 
-/* skip_continuations - consume the continuation lines after the current line */
+/* read_logical - the first line and its continuations, unfolded, into all (bounded) */
 static void
-skip_continuations(struct hdr_parse *p, unsigned *anom)
+read_logical(struct hdr_parse *p, struct hdr_line l, struct buf *all, unsigned *anom)
 {
-    while (p->pos < p->len && is_wsp(p->data[p->pos])) {
-        struct hdr_line l = read_line(p, anom);
-        p->pos = l.next;
+    const char *d = p->data;
+
+    append_value(all, p->lim.max_field_len, d + l.start, l.content - l.start, anom);
+    p->pos = l.next;
+    p->line_no++;
+    while (p->pos < p->len && is_wsp(d[p->pos])) {
+        struct hdr_line c = read_line(p, anom);
+        if (is_wsp_only(d + c.start, c.content - c.start))
+            *anom |= MIME_HDR_WSP_LINE;
+        append_value(all, p->lim.max_field_len, d + c.start, c.content - c.start, anom);
+        p->pos = c.next;
         p->line_no++;
     }
 }
 
-/* parse_field - read one field starting at line l (already known not to be blank) */
+/* parse_field - read one field starting at line l (already known not to be blank). The field
+ * is unfolded before the colon is looked for (RFC 5322 2.2.3), so `From<CRLF> : x` is a From
+ * field, as a reader that follows the RFC sees it. */
 static void
 parse_field(struct hdr_parse *p, struct hdr_line l, unsigned anom)
 {
-    const char *d = p->data;
-    const char *colon = memchr(d + l.start, ':', l.content - l.start);
     struct mime_header_field f = {.offset = l.start, .line = p->line_no};
-    struct buf v;
-    size_t name_len, max;
+    struct buf all;
+    const char *colon;
+    size_t name_len;
 
-    p->pos = l.next;
-    p->line_no++;
+    buf_init(&all, 0);
+    read_logical(p, l, &all, &anom);
+    colon = memchr(all.data, ':', all.len);
     if (colon == NULL) {
-        skip_continuations(p, &anom);
         p->h->anomalies |= anom | MIME_HDR_NO_COLON;
+        buf_release(&all);
         return;
     }
-    name_len = (size_t)(colon - (d + l.start));
-    while (name_len > 0 && is_wsp(d[l.start + name_len - 1])) {
+    name_len = (size_t)(colon - all.data);
+    if (name_len >= l.content - l.start)
+        anom |= MIME_HDR_NAME_FOLD;
+    while (name_len > 0 && is_wsp(all.data[name_len - 1])) {
         name_len--;
         anom |= MIME_HDR_NAME_WSP;
     }
-    anom |= check_name(d + l.start, name_len);
-    max = p->lim.max_field_len;
-    if (name_len > max) {
-        name_len = max;
-        anom |= MIME_HDR_FIELD_TOO_LONG;
-    }
-    max -= name_len;
-    buf_init(&v, 0);
-    append_value(&v, max, colon + 1, (size_t)((d + l.content) - (colon + 1)), &anom);
-    while (p->pos < p->len && is_wsp(d[p->pos])) {
-        struct hdr_line c = read_line(p, &anom);
-        if (is_wsp_only(d + c.start, c.content - c.start))
-            anom |= MIME_HDR_WSP_LINE;
-        append_value(&v, max, d + c.start, c.content - c.start, &anom);
-        p->pos = c.next;
-        p->line_no++;
-    }
-    f.name = xmemdup(d + l.start, name_len);
+    anom |= check_name(all.data, name_len);
+    f.name = xmemdup(all.data, name_len);
     f.name_len = name_len;
-    f.value = xmemdup(v.data ? v.data : "", v.len);
-    f.value_len = v.len;
+    f.value_len = all.len - (size_t)(colon + 1 - all.data);
+    f.value = xmemdup(colon + 1, f.value_len);
     f.raw_len = p->pos - l.start;
     f.anomalies = anom;
-    buf_release(&v);
+    buf_release(&all);
     p->h->anomalies |= anom;
     store_field(p, &f);
 }

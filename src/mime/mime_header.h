@@ -7,6 +7,9 @@
  * continuation's leading WSP kept, RFC 5322 3.2.2), byte offset and 1-based line of the field.
  * Nothing is trimmed from the value, and the value is binary-safe (a NUL is kept and flagged).
  *
+ * A field is unfolded before its colon is looked for, as RFC 5322 2.2.3 reads it: a fold before
+ * the colon (`From<CRLF> : x`) still makes a From field, flagged.
+ *
  * Anomalies are flags, never errors: a line without a colon (skipped, parsing goes on so that a
  * field hidden behind it is still seen), a name with WSP before the colon (`From :`, obsolete
  * syntax, RFC 5322 4.5.3: the name is kept without the WSP, so it still matches "From"), a name
@@ -44,13 +47,14 @@ enum mime_header_anomaly {
     MIME_HDR_TRUNCATED = 1u << 12,       /* the section does not end with a blank line */
     MIME_HDR_LEADING_FOLD = 1u << 13,    /* a continuation line with no field before it */
     MIME_HDR_WSP_LINE = 1u << 14,        /* a continuation line of WSP only (obs-FWS) */
+    MIME_HDR_NAME_FOLD = 1u << 15,       /* the colon is on a continuation line */
 };
-#define MIME_HDR_ANOMALY_COUNT 15
+#define MIME_HDR_ANOMALY_COUNT 16
 
 /* Bounds on what input can make the parser allocate. */
 struct mime_header_limits {
     size_t max_fields;    /* fields stored; default 1000 */
-    size_t max_field_len; /* bytes of name + value per field; default 65536 */
+    size_t max_field_len; /* bytes of name, colon and value per field; default 65536 */
 };
 
 struct mime_header_field {

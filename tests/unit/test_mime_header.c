@@ -45,7 +45,10 @@ static const struct field_case field_cases[] = {
     {"Fr\xC3\xB6m: x\r\n\r\n", 1, "Fr\xC3\xB6m", " x", MIME_HDR_BAD_NAME | MIME_HDR_8BIT_NAME},
     {": x\r\n\r\n", 1, "", " x", MIME_HDR_EMPTY_NAME},
     {"no colon here\r\nFrom: x\r\n\r\n", 1, "From", " x", MIME_HDR_NO_COLON},
-    {"no colon\r\n continued: y\r\nFrom: x\r\n\r\n", 1, "From", " x", MIME_HDR_NO_COLON},
+    {"no colon\r\n continued\r\nFrom: x\r\n\r\n", 1, "From", " x", MIME_HDR_NO_COLON},
+    {"From\r\n : x\r\n\r\n", 1, "From", " x", MIME_HDR_NAME_WSP | MIME_HDR_NAME_FOLD},
+    {"From\r\n\t: x\r\n y\r\n\r\n", 1, "From", " x y", MIME_HDR_NAME_WSP | MIME_HDR_NAME_FOLD},
+    {"Fro\r\n m: x\r\n\r\n", 1, "Fro m", " x", MIME_HDR_BAD_NAME | MIME_HDR_NAME_FOLD},
     {" leading: fold\r\nFrom: x\r\n\r\n", 1, "From", " x", MIME_HDR_LEADING_FOLD},
     {"From: x\r\n \r\nTo: y\r\n\r\n", 2, "From", " x ", MIME_HDR_WSP_LINE},
     {"From: a\rb\r\n\r\n", 1, "From", " a\rb", MIME_HDR_BARE_CR},
@@ -76,7 +79,8 @@ test_fields(void **state)
             assert_int_equal(f->name_len, strlen(c->name0));
             assert_string_equal(f->value, c->value0);
             assert_int_equal(f->value_len, strlen(c->value0));
-            assert_int_equal(f->offset, strstr(c->section, c->name0) - c->section);
+            if (strstr(c->section, c->name0)) /* not when a fold splits the name */
+                assert_int_equal(f->offset, strstr(c->section, c->name0) - c->section);
         }
         assert_null(mime_headers_get(h, c->count));
         mime_headers_free(h);
@@ -127,11 +131,12 @@ static void
 test_duplicate_from(void **state)
 {
     static const char s[] = "From: a@a.example\r\nTo: x@y\r\nFROM : b@b.example\r\n"
-                            "from:c@c.example\r\nFro m: d@d.example\r\n\r\n";
+                            "from:c@c.example\r\nFro m: d@d.example\r\n"
+                            "From\r\n : e@e.example\r\n\r\n";
     struct mime_headers *h = parse(s);
     size_t i;
 
-    assert_int_equal(mime_headers_count_name(h, "from"), 3);
+    assert_int_equal(mime_headers_count_name(h, "from"), 4);
     assert_int_equal(mime_headers_count_name(h, "To"), 1);
     assert_int_equal(mime_headers_count_name(h, "Sender"), 0);
     i = mime_headers_find(h, "From", 0);
@@ -141,6 +146,9 @@ test_duplicate_from(void **state)
     assert_string_equal(mime_headers_get(h, i)->value, " b@b.example");
     i = mime_headers_find(h, "From", i + 1);
     assert_int_equal(i, 3);
+    i = mime_headers_find(h, "From", i + 1);
+    assert_int_equal(i, 5);
+    assert_true(mime_headers_get(h, i)->anomalies & MIME_HDR_NAME_FOLD);
     assert_int_equal(mime_headers_find(h, "From", i + 1), MIME_HEADERS_NONE);
     assert_int_equal(mime_headers_find(h, "From", 99), MIME_HEADERS_NONE);
     assert_true(mime_headers_anomalies(h) & MIME_HDR_NAME_WSP);
@@ -163,7 +171,7 @@ test_limits(void **state)
 
     h = mime_headers_parse("Subject: 0123456789\r\n abc\r\n\r\n", 29, &lim);
     assert_int_equal(mime_headers_count(h), 1);
-    assert_string_equal(mime_headers_get(h, 0)->value, " 01"); /* 7 + 3 bytes */
+    assert_string_equal(mime_headers_get(h, 0)->value, " 0"); /* 7 + 1 + 2 bytes */
     assert_true(mime_headers_get(h, 0)->anomalies & MIME_HDR_FIELD_TOO_LONG);
     mime_headers_free(h);
 
@@ -189,7 +197,8 @@ test_limits(void **state)
     for (int i = 0; i < 70000; i++)
         buf_append_str(&s, "\r\n b");
     h = mime_headers_parse(s.data, s.len, NULL);
-    assert_int_equal(mime_headers_get(h, 0)->name_len + mime_headers_get(h, 0)->value_len, 65536);
+    assert_int_equal(mime_headers_get(h, 0)->name_len + 1 + mime_headers_get(h, 0)->value_len,
+                     65536);
     assert_true(mime_headers_anomalies(h) & MIME_HDR_FIELD_TOO_LONG);
     assert_true(mime_headers_anomalies(h) & MIME_HDR_TRUNCATED);
     mime_headers_free(h);
@@ -224,6 +233,7 @@ test_from_policy_shape(void **state)
         {"From: Jo\r\n <jo@bank.example>\r\n\r\n", 1, true},
         {"From: jo@bank.example\r\nFrom: x@evil.example\r\n\r\n", 2, true},
         {"From: jo@bank.example\r\nFrom : x@evil.example\r\n\r\n", 2, true},
+        {"From: jo@bank.example\r\nFrom\r\n : x@evil.example\r\n\r\n", 2, true},
         {"From: Jo\r\n\r\n", 1, false},
         {"From: team: jo@bank.example;\r\n\r\n", 1, false},
         {"From: <jo@bank.example>\r\n x@evil.example\r\n\r\n", 1, false},
