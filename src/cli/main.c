@@ -13,6 +13,7 @@ static const char usage[] =
     "  gateway        run the inline SMTP relay (proxy mode)\n"
     "  check-config   validate a configuration file and explain its mistakes\n"
     "  hash-password  read a password on stdin, print a hash for the users file\n"
+    "  domain         prove domain ownership through DNS (token, verify)\n"
     "\n"
     "options:\n"
     "  -h, --help     this help (each command has its own: smtpwarden COMMAND --help)\n"
@@ -55,6 +56,7 @@ main(int argc, char **argv)
         {"gateway", cmd_gateway},
         {"check-config", cmd_check_config},
         {"hash-password", cmd_hash_password},
+        {"domain", cmd_domain},
     };
 
     if (argc < 2) {
