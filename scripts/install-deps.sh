@@ -21,6 +21,7 @@ PACKAGES=(
     libarchive-dev
     python3 python3-pytest python3-aiosmtpd python3-dkim
     swaks libnet-ssleay-perl libio-socket-ssl-perl postfix openssl procps iproute2 nmap nodejs
+    dnsmasq
 )
 
 SUDO=()
@@ -81,8 +82,15 @@ if command -v postfix >/dev/null 2>&1; then
     fi
 fi
 
+# No system dnsmasq on port 53 either: DNS tests start their own on a loopback port.
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    "${SUDO[@]}" systemctl disable --now dnsmasq >/dev/null 2>&1 || true
+elif [ -x /etc/init.d/dnsmasq ]; then
+    "${SUDO[@]}" /etc/init.d/dnsmasq stop >/dev/null 2>&1 || true
+fi
+
 # Check that the tools the scripts call are really there.
-for tool in cmake ninja clang clang-format swaks openssl /usr/sbin/smtp-sink /usr/bin/python3; do
+for tool in cmake ninja clang clang-format swaks openssl dnsmasq /usr/sbin/smtp-sink /usr/bin/python3; do
     command -v "$tool" >/dev/null 2>&1 || {
         echo "install-deps: $tool still missing after install" >&2
         exit 1
