@@ -145,6 +145,10 @@ struct sw_config {
     struct cfg_dkim_key *dkim; /* dkim: [...] */
     size_t ndkim;
     enum cfg_alignment alignment; /* policy.alignment: off (default), relaxed, strict */
+    struct {
+        char *servers;       /* dns.servers: "HOST[:PORT],..."; NULL = /etc/resolv.conf */
+        unsigned timeout_ms; /* dns.timeout */
+    } dns;
 };
 
 struct config_diag {

@@ -201,6 +201,12 @@ const struct cfg_setting config_table[] = {
     {.path = "dkim[].key", .type = CFG_PATH, .scope = CFG_SCOPE_DKIM,
      .off = DKIM_OFF(key), .flags = CFG_F_REQUIRED | CFG_F_READABLE, .def_doc = "(required)",
      .help = "the private key, RSA or Ed25519 PEM; it must exist and be readable"},
+    {.path = "dns.servers", .type = CFG_STRING, .off = CFG_OFF(dns.servers),
+     .def_doc = "(/etc/resolv.conf)",
+     .help = "DNS servers for the lookups the gateway makes itself (the keys of DKIM signatures "
+             "it verifies): comma-separated HOST[:PORT]"},
+    {.path = "dns.timeout", .type = CFG_DURATION_MS, .off = CFG_OFF(dns.timeout_ms), .def = "5s",
+     .min = 100, .max = 60000, .help = "how long one lookup may take, retries included"},
     {.path = "policy.alignment", .type = CFG_ENUM, .off = CFG_OFF(alignment), .def = "off",
      .choices = alignment_choices,
      .help = "envelope sender domain vs header From domain: off, relaxed (same organisational "
