@@ -16,11 +16,13 @@
  * that checks "every address" checks these too. MIME_ADDR_SUSPECT / MIME_ADDRLIST_SUSPECT
  * gather the bits that mean "do not trust this as one clean mailbox".
  *
- * Display-name spoofing: the display name, the comments, the group name and a quoted local
- * part, after decoding, are searched for address-like text (`"ceo@bank.example" <x@else>`,
- * an encoded `=40`, fullwidth forms such as U+FF20 folded to ASCII); what is found is listed,
- * lower-cased, in display_addrs (MIME_ADDR_DISPLAY_HAS_ADDRESS; MIME_ADDR_DISPLAY_LOOKALIKE when
- * only a lookalike made it an address). A display name that is itself a domain is flagged too.
+ * Display-name spoofing: the display name, the comments, the group name and a local part that
+ * is quoted or holds an encoded word, after decoding, are searched for address-like text
+ * (`"ceo@bank.example" <x@else>`, an encoded `=40`, fullwidth forms such as U+FF20 folded to
+ * ASCII); what is found is listed, lower-cased, in display_addrs (DISPLAY_HAS_ADDRESS;
+ * DISPLAY_LOOKALIKE when only a lookalike made it an address). A display name that is itself
+ * a domain is flagged too. These signals are not in MIME_ADDR_SUSPECT: whether the address
+ * shown is one the sender owns is the policy's question, not the parser's.
  *
  * Limits (struct mime_address_limits): addresses kept, input bytes read, bytes per display
  * name; passing one is a flag (MIME_ADDRLIST_TOO_MANY / TOO_LONG), never an error.
