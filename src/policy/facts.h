@@ -84,6 +84,8 @@ struct verdict {
     const char *reason;      /* a stable token: "relay_denied", "relayed", ... */
     const char *identity;    /* the identity the decision is about, or NULL */
     char sign_domain[256];   /* on accept: DKIM-sign for this domain (owned From), or "" */
+    bool needs_dkim_proof;   /* undecided: a Microsoft 365 message without a tenant header, whose
+                              * DKIM signatures must be verified (policy_tenant_proof) */
 };
 
 /* verdict_set - fill a verdict; the reply text is formatted */

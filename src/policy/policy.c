@@ -42,6 +42,7 @@ verdict_continue(struct verdict *v)
     v->reason = NULL;
     v->identity = NULL;
     v->sign_domain[0] = '\0';
+    v->needs_dkim_proof = false;
     memset(&v->reply, 0, sizeof v->reply);
 }
 
@@ -143,6 +144,10 @@ tenant_identity(const struct policy *p, const struct conn_facts *c, const struct
 
     for (size_t i = 0; i < ev.ntenant_ids; i++)
         idp[i] = ids[i];
+    if (n == 0 && identity_is_m365_client(p->identities, c)) {
+        v->needs_dkim_proof = true; /* no tenant header: only a verified signature can tell */
+        return NULL;
+    }
     id = n > TENANT_IDS_MAX ? NULL : identity_resolve_tenant(p->identities, c, &ev, &why);
     if (id == NULL) {
         verdict_set(v, VERDICT_REJECT, "no_identity", 554, "5.7.1", "Relay access denied: %s",
@@ -218,5 +223,37 @@ policy_header_facts(struct txn_facts *t, const char *headers, size_t len)
                  t->m365_connecting_ip, sizeof t->m365_connecting_ip);
     header_value(h, "x-ms-exchange-crosstenant-fromentityheader", t->m365_from_entity,
                  sizeof t->m365_from_entity);
+    mime_headers_free(h);
+}
+
+void
+policy_tenant_proof(const struct policy *p, const struct conn_facts *c, const struct txn_facts *t,
+                    const char *headers, size_t len, const char *const *pass, size_t npass,
+                    size_t ntemperror, struct verdict *v)
+{
+    struct tenant_evidence ev = {NULL, 0, pass, npass};
+    struct mime_headers *h;
+    const struct identity *id;
+    const char *why = NULL;
+
+    verdict_continue(v);
+    if (p->identities == NULL)
+        return;
+    id = identity_resolve_tenant(p->identities, c, &ev, &why);
+    if (id == NULL) {
+        if (ntemperror > 0)
+            verdict_set(v, VERDICT_DEFER, "dkim_temperror", 451, "4.7.5",
+                        "Cannot verify the tenant's DKIM signature now, try again later");
+        else
+            verdict_set(v, VERDICT_REJECT, "no_identity", 554, "5.7.1", "Relay access denied: %s",
+                        why);
+        return;
+    }
+    v->identity = id->name;
+    envelope_check(id, t, v);
+    if (v->action != VERDICT_CONTINUE)
+        return;
+    h = mime_headers_parse(headers, len, NULL);
+    sender_check_headers(p->identities, id, h, t->mail_from, p->alignment, v);
     mime_headers_free(h);
 }

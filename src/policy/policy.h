@@ -49,6 +49,13 @@ void policy_header_facts(struct txn_facts *t, const char *headers, size_t len);
 /* policy_headers - the message's header section (raw, CRLF lines, up to the blank line) */
 void policy_headers(const struct policy *p, const struct conn_facts *c, const struct txn_facts *t,
                     const char *headers, size_t len, struct verdict *v);
+/* policy_tenant_proof - the end-of-headers decision for a message that needed DKIM proof of its
+ * tenant: pass = the d= domains of the signatures that verified; ntemperror = signatures whose
+ * key could not be looked up (then the message is deferred rather than refused) */
+void policy_tenant_proof(const struct policy *p, const struct conn_facts *c,
+                         const struct txn_facts *t, const char *headers, size_t len,
+                         const char *const *pass, size_t npass, size_t ntemperror,
+                         struct verdict *v);
 void policy_data_end(const struct policy *p, const struct conn_facts *c, const struct txn_facts *t,
                      struct verdict *v);
 

@@ -98,7 +98,17 @@ sender_check_headers(const struct identity_set *set, const struct identity *id,
     size_t nsender = mime_headers_count_name(h, "sender");
     char from_domain[256] = "";
     const char *env_at = strrchr(envelope_from, '@');
+    unsigned bad = mime_headers_anomalies(h) & (MIME_HDR_TOO_MANY_FIELDS | MIME_HDR_BARE_CR |
+                                                MIME_HDR_NUL | MIME_HDR_FIELD_TOO_LONG);
 
+    /* a section another reader could split differently, or whose tail was not kept, may hide a
+     * second From: refuse it rather than judge part of it */
+    if (bad != 0) {
+        verdict_set(v, VERDICT_REJECT, "from_malformed", 550, "5.7.1",
+                    "Message refused: the header section is ambiguous (%s)",
+                    mime_header_anomaly_name(bad & (~bad + 1u)));
+        return;
+    }
     if (nfrom != 1 || nsender > 1) {
         verdict_set(v, VERDICT_REJECT, nfrom == 0 ? "from_missing" : "from_malformed", 550, "5.7.1",
                     "Message refused: %s",

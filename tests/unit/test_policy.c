@@ -156,6 +156,7 @@ header_set(void)
     add_identity(set, "bank", IDENTITY_NETWORK, "192.0.2.20/32", "bank.example", NULL, false);
     add_identity(set, "contoso", IDENTITY_M365_TENANT, "6f1c2f1e-2d0b-4b71-9a8e-0d6f0c7f9a11",
                  "contoso.example", NULL, false);
+    set->items[set->n - 1].m365_domain = xstrdup("contoso.onmicrosoft.com");
     assert_int_equal(cidr_parse("127.0.0.64/26", &m365), 0);
     cidr_list_add(&set->m365_networks, &m365);
     set->m365_cert_name = xstrdup("mail.protection.outlook.com");
@@ -198,6 +199,9 @@ test_headers_with_identities(void **state)
          "from_not_owned"},
         {"192.0.2.10", "app-a", "b@a.example", "From: <x@a.example> <y@bank.example>\r\n\r\n",
          SENDER_ALIGN_OFF, VERDICT_REJECT, "from_malformed"},
+        /* a bare CR could make another reader see a second From */
+        {"192.0.2.10", "app-a", "b@a.example", "From: x@a.example\rFrom: ceo@bank.example\r\n\r\n",
+         SENDER_ALIGN_OFF, VERDICT_REJECT, "from_malformed"},
         /* alignment */
         {"192.0.2.10", "app-a", "bounce@mail.a.example", "From: x@a.example\r\n\r\n",
          SENDER_ALIGN_RELAXED, VERDICT_CONTINUE, NULL},
@@ -214,8 +218,9 @@ test_headers_with_identities(void **state)
          "From: u@contoso.example\r\nX-MS-Exchange-CrossTenant-Id: "
          "0b7e9d3c-5a41-4f0e-8f6a-2c1d9e8b7a60\r\n\r\n",
          SENDER_ALIGN_OFF, VERDICT_REJECT, "no_identity"},
+        /* no tenant header: undecided until its DKIM signatures are verified */
         {"127.0.0.70", "", "u@contoso.example", "From: u@contoso.example\r\n\r\n", SENDER_ALIGN_OFF,
-         VERDICT_REJECT, "no_identity"},
+         VERDICT_CONTINUE, NULL},
     };
     struct identity_set *set = header_set();
 
@@ -245,6 +250,57 @@ test_headers_with_identities(void **state)
     identity_set_free(set);
 }
 
+/* a Microsoft 365 message without a tenant header: its verified DKIM signatures decide */
+static void
+test_tenant_proof(void **state)
+{
+    static const char *const tenant[] = {"contoso.onmicrosoft.com"};
+    static const char *const owned[] = {"contoso.example"};
+    static const char *const other[] = {"fabrikam.onmicrosoft.com"};
+    static const struct {
+        const char *from_hdr;
+        const char *const *pass;
+        size_t npass, ntemp;
+        enum verdict_action action;
+        const char *reason;
+    } rows[] = {
+        {"From: u@contoso.example\r\n\r\n", tenant, 1, 0, VERDICT_CONTINUE, NULL},
+        {"From: u@contoso.example\r\n\r\n", owned, 1, 0, VERDICT_CONTINUE, NULL},
+        {"From: u@contoso.example\r\n\r\n", other, 1, 0, VERDICT_REJECT, "no_identity"},
+        {"From: u@contoso.example\r\n\r\n", NULL, 0, 0, VERDICT_REJECT, "no_identity"},
+        {"From: u@contoso.example\r\n\r\n", NULL, 0, 1, VERDICT_DEFER, "dkim_temperror"},
+        {"From: ceo@bank.example\r\n\r\n", tenant, 1, 0, VERDICT_REJECT, "from_not_owned"},
+    };
+    struct identity_set *set = header_set();
+    struct policy *p = policy_new(&(struct policy_config){.identities = set});
+    struct conn_facts c = {0};
+
+    assert_int_equal(ip_addr_parse("127.0.0.70", &c.client_ip), 0);
+    c.tls.active = c.tls.has_cert = c.tls.cert_verified = true;
+    snprintf(c.tls.cert_subject, sizeof c.tls.cert_subject, "CN=mail.protection.outlook.com");
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct txn_facts t;
+        struct verdict v;
+        txn_facts_init(&t, 1);
+        snprintf(t.mail_from, sizeof t.mail_from, "u@contoso.example");
+        policy_headers(p, &c, &t, rows[i].from_hdr, strlen(rows[i].from_hdr), &v);
+        assert_int_equal(v.action, VERDICT_CONTINUE);
+        assert_true(v.needs_dkim_proof);
+        policy_tenant_proof(p, &c, &t, rows[i].from_hdr, strlen(rows[i].from_hdr), rows[i].pass,
+                            rows[i].npass, rows[i].ntemp, &v);
+        print_message("proof row %zu: %s %s\n", i, verdict_action_name(v.action),
+                      v.reason ? v.reason : "-");
+        assert_int_equal(v.action, rows[i].action);
+        if (rows[i].reason != NULL)
+            assert_string_equal(v.reason, rows[i].reason);
+        else
+            assert_string_equal(v.identity, "contoso");
+        assert_false(v.needs_dkim_proof);
+    }
+    policy_free(p);
+    identity_set_free(set);
+}
+
 int
 main(void)
 {
@@ -252,6 +308,7 @@ main(void)
         cmocka_unit_test(test_mail_with_identities),
         cmocka_unit_test(test_mail_interim_rule),
         cmocka_unit_test(test_headers_with_identities),
+        cmocka_unit_test(test_tenant_proof),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
