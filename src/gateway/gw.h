@@ -92,6 +92,7 @@ enum gw_wait {
     GW_WAIT_MAIL, /* connecting/EHLO/MAIL before answering the client's MAIL */
     GW_WAIT_RCPT,
     GW_WAIT_DATA, /* upstream DATA/354 then content then "." */
+    GW_WAIT_DKIM, /* verifying DKIM signatures (their keys are being looked up) */
 };
 
 struct gw_session {
@@ -108,8 +109,9 @@ struct gw_session {
     bool spool_failed;
     struct buf headers;     /* the header section, for the end-of-headers decision */
     struct buf dkim_header; /* the DKIM-Signature field to put before the message, or empty */
-    int header_state;       /* progress through CRLF CRLF; 4 = headers done */
-    struct verdict early;   /* a decision taken at end of headers, answered at end of data */
+    struct gw_dkimcheck *dkimcheck; /* a running verification (tenant proof), or NULL */
+    int header_state;               /* progress through CRLF CRLF; 4 = headers done */
+    struct verdict early; /* a decision taken at end of headers, answered at end of data */
     struct gw_upstream *up;
     enum gw_wait wait;
     char pending_addr[SMTP_PATH_MAX + 1]; /* the MAIL/RCPT address being mirrored */

@@ -168,9 +168,8 @@ gw_dkimcheck_start(struct event_base *base, const struct sw_config *cfg, const c
 {
     struct gw_dkimcheck *j = xcalloc(1, sizeof *j);
     struct dkim_verify_params vp = {.now = (uint64_t)time(NULL)};
-    struct dns_options o = {.servers = cfg->dns.servers,
-                            .timeout_ms = (int)(cfg->dns.timeout_ms / 2),
-                            .tries = 2};
+    struct dns_options o = {
+        .servers = cfg->dns.servers, .timeout_ms = (int)(cfg->dns.timeout_ms / 2), .tries = 2};
     struct buf err;
     struct timeval now = {0, 0};
 

@@ -22,6 +22,7 @@
 #include "util/mem.h"
 
 #include "gateway/gw_dkim.h"
+#include "gateway/gw_dkimcheck.h"
 #include "gateway/gw_tls.h"
 
 static void session_read_cb(struct bufferevent *bev, void *arg);
@@ -393,21 +394,12 @@ session_sign(struct gw_session *s, const char *domain, struct verdict *v)
     return 0;
 }
 
-/* hook_data_end - the end-of-data verdict point; on accept, relay and wait for the next hop */
+/* session_data_verdict - the end-of-data decision, all facts in: refuse, or sign and relay */
 static void
-hook_data_end(void *ctx)
+session_data_verdict(struct gw_session *s)
 {
-    struct gw_session *s = ctx;
-    struct verdict v = {0};
+    struct verdict v = s->early;
 
-    if (s->spool_failed) {
-        verdict_set(&v, VERDICT_DEFER, "spool_failed", 451, "4.3.0",
-                    "Temporary local problem, try again later");
-        goto out_refuse;
-    }
-    if (s->header_state != 4) /* a message with no body: all of it was header */
-        session_headers_decide(s);
-    v = s->early;
     if (v.action == VERDICT_CONTINUE)
         policy_data_end(s->w->policy, &s->facts, &s->txn, &v);
     if (v.action != VERDICT_CONTINUE && v.action != VERDICT_ACCEPT)
@@ -427,6 +419,48 @@ out_refuse:
         gw_upstream_rset(s->up);
     session_txn_end(s, &v, NULL);
     smtp_server_decide(s->smtp, &v.reply);
+}
+
+/* session_dkim_done - the message's DKIM signatures are verified: the tenant decision, then on */
+static void
+session_dkim_done(void *ctx, const char *const *pass, size_t npass, size_t ntemperror)
+{
+    struct gw_session *s = ctx;
+
+    s->wait = GW_WAIT_NONE;
+    policy_tenant_proof(s->w->policy, &s->facts, &s->txn, s->headers.data, s->headers.len, pass,
+                        npass, ntemperror, &s->early);
+    s->dkimcheck = gw_dkimcheck_free(s->dkimcheck); /* pass[] is not used past this point */
+    if (s->early.identity != NULL)
+        snprintf(s->txn.identity, sizeof s->txn.identity, "%s", s->early.identity);
+    session_data_verdict(s);
+}
+
+/* hook_data_end - the end-of-data verdict point; on accept, relay and wait for the next hop */
+static void
+hook_data_end(void *ctx)
+{
+    struct gw_session *s = ctx;
+    struct verdict v = {0};
+
+    if (s->spool_failed) {
+        verdict_set(&v, VERDICT_DEFER, "spool_failed", 451, "4.3.0",
+                    "Temporary local problem, try again later");
+        if (s->up != NULL)
+            gw_upstream_rset(s->up);
+        session_txn_end(s, &v, NULL);
+        smtp_server_decide(s->smtp, &v.reply);
+        return;
+    }
+    if (s->header_state != 4) /* a message with no body: all of it was header */
+        session_headers_decide(s);
+    if (s->early.action == VERDICT_CONTINUE && s->early.needs_dkim_proof) {
+        s->wait = GW_WAIT_DKIM;
+        s->dkimcheck = gw_dkimcheck_start(s->w->base, s->w->cfg, s->headers.data, s->headers.len,
+                                          s->spool, session_dkim_done, s);
+        return;
+    }
+    session_data_verdict(s);
 }
 
 /* hook_reset - RSET, a new EHLO, or the end of the session aborted the transaction */
@@ -518,6 +552,9 @@ gw_session_upstream_failed(struct gw_session *s, const char *why)
     case GW_WAIT_RCPT:
         txn_facts_add_refusal(&s->txn, s->pending_addr, &v.reply);
         smtp_server_decide(s->smtp, &v.reply);
+        break;
+    case GW_WAIT_DKIM:
+        s->wait = GW_WAIT_DKIM; /* still verifying: the verdict will find the leg gone */
         break;
     case GW_WAIT_NONE:
         break;
@@ -685,6 +722,7 @@ session_free(struct gw_session *s)
     if (s->bev != NULL)
         bufferevent_free(s->bev);
     smtp_server_free(s->smtp);
+    gw_dkimcheck_free(s->dkimcheck);
     spool_free(s->spool);
     buf_release(&s->headers);
     buf_release(&s->dkim_header);
@@ -844,6 +882,7 @@ gw_session_kill(struct gw_session *s)
     if (s->wait == GW_WAIT_DATA && s->up != NULL && s->up->data_end_sent)
         return; /* the next hop may be delivering: its answer decides, within its timeout */
     s->close_reason = "shutdown";
+    s->dkimcheck = gw_dkimcheck_free(s->dkimcheck);
     s->up = gw_upstream_free(s->up); /* an unfinished upstream transaction is discarded */
     s->wait = GW_WAIT_NONE;
     smtp_server_shutdown(s->smtp, &reply_shutdown);
