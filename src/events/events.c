@@ -171,6 +171,7 @@ event_transaction(struct event_sink *s, const struct conn_facts *c, const struct
                                                  "reply", jstr(t->refused[i].reply)));
     json_object_set_new(o, "txn", json_integer(t->index));
     json_object_set_new(o, "identity", str_or_null(t->identity));
+    json_object_set_new(o, "header_from", str_or_null(t->header_from));
     json_object_set_new(o, "m365",
                         t->m365_tenant_ids[0] || t->m365_connecting_ip[0] || t->m365_from_entity[0]
                             ? json_pack("{s:o, s:o, s:o}", "tenant_ids",

@@ -54,9 +54,10 @@ struct txn_facts {
     char dkim_domain[256];  /* the message was DKIM-signed for d= this domain ... */
     char dkim_selector[64]; /* ... with s= this selector ("" when not signed) */
     /* Microsoft 365 evidence the headers carried, for forensics ("" when absent) */
-    char m365_tenant_ids[160];    /* X-MS-Exchange-CrossTenant-Id values, comma-separated */
-    char m365_connecting_ip[160]; /* ...-OriginalAttributedTenantConnectingIp */
-    char m365_from_entity[32];    /* ...-FromEntityHeader: Hosted | HybridOnPrem */
+    char m365_tenant_ids[160];           /* X-MS-Exchange-CrossTenant-Id values, comma-separated */
+    char m365_connecting_ip[160];        /* ...-OriginalAttributedTenantConnectingIp */
+    char m365_from_entity[32];           /* ...-FromEntityHeader: Hosted | HybridOnPrem */
+    char header_from[SMTP_PATH_MAX + 1]; /* the header From as written (claimed sender) */
     char mail_from[SMTP_PATH_MAX + 1];
     char **rcpt; /* accepted recipients */
     unsigned nrcpt;

@@ -223,6 +223,7 @@ policy_header_facts(struct txn_facts *t, const char *headers, size_t len)
                  t->m365_connecting_ip, sizeof t->m365_connecting_ip);
     header_value(h, "x-ms-exchange-crosstenant-fromentityheader", t->m365_from_entity,
                  sizeof t->m365_from_entity);
+    header_value(h, "from", t->header_from, sizeof t->header_from);
     mime_headers_free(h);
 }
 

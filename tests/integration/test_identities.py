@@ -85,3 +85,27 @@ def test_sasl_identity_owns_addresses(gateway, sink, users, pki):
     assert code == 550 and b"alice" in text, (code, text)
     [m] = sink.wait_msgid(msgid)
     assert m.mail_from == "alice@b.example"
+
+
+def test_header_from_must_be_owned_too(gateway, sink, users, pki):
+    """The envelope is owned, the header From is not: refused for a network identity and for a
+    SASL identity, with the claimed From in the event."""
+    gw = gateway(identity_config(users))
+    for source, envelope, login in (("127.0.0.10", "billing@a.example", None),
+                                    ("127.0.0.12", "alice@b.example", (USER, PASSWORD))):
+        msgid = new_msgid("id-hdr")
+        with smtplib.SMTP("127.0.0.1", gw.port, timeout=15, source_address=(source, 0)) as s:
+            s.ehlo("host.example.test")
+            if login:
+                s.starttls(context=client_context(pki))
+                s.ehlo("host.example.test")
+                s.login(*login)
+            assert s.mail(envelope)[0] == 250
+            assert s.rcpt("someone@example.net")[0] == 250
+            code, text = s.data(make_message(msgid, sender="ceo@bank.example"))
+        assert code == 550 and b"not owned" in text, (code, text)
+        assert not sink.find(msgid)
+    evs = txn_events(gw, 2)
+    assert [e["reason"] for e in evs] == ["from_not_owned", "from_not_owned"]
+    assert [e["identity"] for e in evs] == ["app-a", "alice"]
+    assert all("ceo@bank.example" in e["header_from"] for e in evs)
