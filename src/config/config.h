@@ -116,11 +116,19 @@ struct cfg_identity {
     int line;
 };
 
-/* A DKIM signing key (dkim: [{domain, selector, key}]). */
+enum cfg_dkim_canon {
+    CFG_DKIM_RELAXED_RELAXED,
+    CFG_DKIM_RELAXED_SIMPLE,
+    CFG_DKIM_SIMPLE_RELAXED,
+    CFG_DKIM_SIMPLE_SIMPLE,
+};
+
+/* A DKIM signing key (dkim: [{domain, selector, key, canonicalization}]). */
 struct cfg_dkim_key {
     char *domain;
     char *selector;
-    char *key; /* PEM path (resolved like other paths) */
+    char *key;                 /* PEM path (resolved like other paths) */
+    enum cfg_dkim_canon canon; /* header/body canonicalisation */
     int line;
 };
 

@@ -20,6 +20,8 @@
 static const char *const listen_tls_choices[] = {"starttls", "implicit", "none", NULL};
 static const char *const upstream_tls_choices[] = {"opportunistic", "require", "off", NULL};
 static const char *const bare_eol_choices[] = {"reject", "normalise", NULL};
+static const char *const dkim_canon_choices[] = {"relaxed/relaxed", "relaxed/simple",
+                                                 "simple/relaxed", "simple/simple", NULL};
 static const char *const log_level_choices[] = {"debug", "info", "warning", "error", NULL};
 static const char *const alignment_choices[] = {"off", "relaxed", "strict", NULL};
 
@@ -207,6 +209,10 @@ const struct cfg_setting config_table[] = {
              "it verifies): comma-separated HOST[:PORT]"},
     {.path = "dns.timeout", .type = CFG_DURATION_MS, .off = CFG_OFF(dns.timeout_ms), .def = "5s",
      .min = 100, .max = 60000, .help = "how long one lookup may take, retries included"},
+    {.path = "dkim[].canonicalization", .type = CFG_ENUM, .scope = CFG_SCOPE_DKIM,
+     .off = DKIM_OFF(canon), .def = "relaxed/relaxed", .choices = dkim_canon_choices,
+     .help = "header/body canonicalisation (c=): relaxed survives the header rewrapping and "
+             "whitespace changes of common relays; simple is exact"},
     {.path = "policy.alignment", .type = CFG_ENUM, .off = CFG_OFF(alignment), .def = "off",
      .choices = alignment_choices,
      .help = "envelope sender domain vs header From domain: off, relaxed (same organisational "

@@ -11,6 +11,7 @@
 struct gw_dkim_key {
     char *domain;
     char *selector;
+    enum dkim_canon hcanon, bcanon;
     struct dkim_key *key;
 };
 
@@ -35,6 +36,14 @@ gw_dkim_load(const struct sw_config *cfg, struct buf *err)
         k->items[k->n].domain = xstrdup(c->domain);
         k->items[k->n].selector = xstrdup(c->selector);
         k->items[k->n].key = key;
+        k->items[k->n].hcanon =
+            (c->canon == CFG_DKIM_SIMPLE_RELAXED || c->canon == CFG_DKIM_SIMPLE_SIMPLE)
+                ? DKIM_CANON_SIMPLE
+                : DKIM_CANON_RELAXED;
+        k->items[k->n].bcanon =
+            (c->canon == CFG_DKIM_RELAXED_SIMPLE || c->canon == CFG_DKIM_SIMPLE_SIMPLE)
+                ? DKIM_CANON_SIMPLE
+                : DKIM_CANON_RELAXED;
         k->n++;
     }
     return k;
@@ -89,8 +98,8 @@ gw_dkim_sign(const struct gw_dkim *k, const char *domain, const char *hdr, size_
     struct dkim_sign_params p = {.domain = key->domain,
                                  .selector = key->selector,
                                  .key = key->key,
-                                 .hcanon = DKIM_CANON_RELAXED,
-                                 .bcanon = DKIM_CANON_RELAXED,
+                                 .hcanon = key->hcanon,
+                                 .bcanon = key->bcanon,
                                  .has_timestamp = true,
                                  .timestamp = (uint64_t)now};
     s = dkim_signer_new(&p, out);

@@ -26,14 +26,15 @@ def make_key(d, alg):
     return key, ("v=DKIM1; k=%s; p=%s" % ("rsa" if alg == "rsa" else "ed25519", p)).encode()
 
 
-def signing_config(key):
+def signing_config(key, canon="relaxed/relaxed"):
     return {
         "gateway": {"relay_networks": None},
         "identities": [
             {"name": "app-a", "network": ["127.0.0.10/32"], "domains": ["a.example"]},
             {"name": "app-b", "network": ["127.0.0.11/32"], "domains": ["b.example"]},
         ],
-        "dkim": [{"domain": "a.example", "selector": "s1", "key": str(key)}],
+        "dkim": [{"domain": "a.example", "selector": "s1", "key": str(key),
+                  "canonicalization": canon}],
     }
 
 
@@ -46,10 +47,12 @@ def send(gw, source, sender, body):
     return msgid
 
 
+@pytest.mark.parametrize("canon", ["relaxed/relaxed", "relaxed/simple", "simple/relaxed",
+                                   "simple/simple"])
 @pytest.mark.parametrize("alg", ["rsa", "ed25519"])
-def test_signed_for_owned_domain_verifies_with_dkimpy(gateway, sink, tmp_path, alg):
+def test_signed_for_owned_domain_verifies_with_dkimpy(gateway, sink, tmp_path, alg, canon):
     key, txt = make_key(tmp_path, alg)
-    gw = gateway(signing_config(key))
+    gw = gateway(signing_config(key, canon))
     body = b"Hello,\r\n\r\n.leading dot line\r\ntrailing spaces   \r\n\ttab line\r\n\r\n\r\n"
     msgid = send(gw, "127.0.0.10", "billing@a.example", body)
     [m] = sink.wait_msgid(msgid)
@@ -57,6 +60,8 @@ def test_signed_for_owned_domain_verifies_with_dkimpy(gateway, sink, tmp_path, a
     assert wire.startswith(b"DKIM-Signature:"), wire[:200]
     sig = wire.split(b"\r\n\r\n", 1)[0]
     assert b"d=a.example" in sig and b"s=s1" in sig
+    assert b"c=" + canon.encode() in sig.replace(b"\r\n", b"").replace(b" ", b"").replace(
+        b"\t", b"") or (canon == "simple/simple" and b"c=" not in sig), sig
     assert (b"a=ed25519-sha256" if alg == "ed25519" else b"a=rsa-sha256") in sig
 
     def dnsfunc(name, timeout=5):
