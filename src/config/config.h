@@ -153,6 +153,7 @@ struct sw_config {
     struct cfg_dkim_key *dkim; /* dkim: [...] */
     size_t ndkim;
     enum cfg_alignment alignment; /* policy.alignment: off (default), relaxed, strict */
+    bool require_domain_proof;    /* policy.require_domain_proof: DNS proof of each domain */
     struct {
         char *servers;       /* dns.servers: "HOST[:PORT],..."; NULL = /etc/resolv.conf */
         unsigned timeout_ms; /* dns.timeout */

@@ -213,6 +213,10 @@ const struct cfg_setting config_table[] = {
      .off = DKIM_OFF(canon), .def = "relaxed/relaxed", .choices = dkim_canon_choices,
      .help = "header/body canonicalisation (c=): relaxed survives the header rewrapping and "
              "whitespace changes of common relays; simple is exact"},
+    {.path = "policy.require_domain_proof", .type = CFG_BOOL,
+     .off = CFG_OFF(require_domain_proof), .def = "false",
+     .help = "an identity may send only as domains whose DNS carries its ownership token (TXT "
+             "_smtpwarden.DOMAIN, see `smtpwarden domain token`); checked at start and reload"},
     {.path = "policy.alignment", .type = CFG_ENUM, .off = CFG_OFF(alignment), .def = "off",
      .choices = alignment_choices,
      .help = "envelope sender domain vs header From domain: off, relaxed (same organisational "

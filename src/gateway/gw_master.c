@@ -25,6 +25,7 @@
 #include <netinet/in.h>
 
 #include "config/config.h"
+#include "gateway/gw_proof.h"
 #include "gateway/gw_tls.h"
 #include "gateway/gw_worker.h"
 #include "util/log.h"
@@ -265,6 +266,8 @@ load_config(const char *path)
                       : strcmp(cfg->log_level, "warning") == 0 ? LOG_LEVEL_WARN
                       : strcmp(cfg->log_level, "error") == 0   ? LOG_LEVEL_ERROR
                                                                : LOG_LEVEL_INFO);
+    if (cfg != NULL)
+        gw_proof_apply(cfg); /* unproven domains are not owned (policy.require_domain_proof) */
     if (cfg != NULL && cfg->gateway.tls.self_signed && cfg->gateway.tls.certificate != NULL) {
         struct buf err;
         buf_init(&err, 0);
