@@ -129,6 +129,8 @@ struct cfg_dkim_key {
     char *selector;
     char *key;                 /* PEM path (resolved like other paths) */
     enum cfg_dkim_canon canon; /* header/body canonicalisation */
+    char **headers;            /* header names to sign; NULL = the signer's default list */
+    size_t nheaders;
     int line;
 };
 

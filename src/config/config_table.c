@@ -209,6 +209,11 @@ const struct cfg_setting config_table[] = {
              "it verifies): comma-separated HOST[:PORT]"},
     {.path = "dns.timeout", .type = CFG_DURATION_MS, .off = CFG_OFF(dns.timeout_ms), .def = "5s",
      .min = 100, .max = 60000, .help = "how long one lookup may take, retries included"},
+    {.path = "dkim[].headers", .type = CFG_STRING_LIST, .scope = CFG_SCOPE_DKIM,
+     .off = DKIM_OFF(headers), .off_port = DKIM_OFF(nheaders),
+     .def_doc = "(from, to, cc, subject, date, message-id, reply-to, sender, mime-version, "
+                "content-type, content-transfer-encoding, in-reply-to, references)",
+     .help = "header fields to sign (h=); From is always signed, once more than it appears"},
     {.path = "dkim[].canonicalization", .type = CFG_ENUM, .scope = CFG_SCOPE_DKIM,
      .off = DKIM_OFF(canon), .def = "relaxed/relaxed", .choices = dkim_canon_choices,
      .help = "header/body canonicalisation (c=): relaxed survives the header rewrapping and "

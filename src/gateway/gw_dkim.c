@@ -11,6 +11,7 @@
 struct gw_dkim_key {
     char *domain;
     char *selector;
+    char **headers; /* NULL-terminated, or NULL for the default list */
     enum dkim_canon hcanon, bcanon;
     struct dkim_key *key;
 };
@@ -19,6 +20,41 @@ struct gw_dkim {
     struct gw_dkim_key *items;
     size_t n;
 };
+
+/* headers_copy - the configured header list, NULL-terminated, with "from" first when the
+ * list lacks it (From is always signed); NULL for the signer's default list */
+static char **
+headers_copy(const struct cfg_dkim_key *c)
+{
+    char **v;
+    size_t n = 0;
+    bool has_from = false;
+
+    if (c->nheaders == 0)
+        return NULL;
+    for (size_t i = 0; i < c->nheaders; i++)
+        has_from = has_from || strcasecmp(c->headers[i], "from") == 0;
+    v = xcalloc(c->nheaders + 2, sizeof *v);
+    if (!has_from)
+        v[n++] = xstrdup("from");
+    for (size_t i = 0; i < c->nheaders; i++)
+        v[n++] = xstrdup(c->headers[i]);
+    return v;
+}
+
+/* key_usable - a signer can be made with this key and header list (checked once, at load) */
+static bool
+key_usable(const struct gw_dkim_key *k, struct buf *err)
+{
+    struct dkim_sign_params p = {.domain = k->domain,
+                                 .selector = k->selector,
+                                 .key = k->key,
+                                 .headers = (const char *const *)k->headers};
+    struct dkim_signer *s = dkim_signer_new(&p, err);
+
+    dkim_signer_free(s);
+    return s != NULL;
+}
 
 struct gw_dkim *
 gw_dkim_load(const struct sw_config *cfg, struct buf *err)
@@ -36,6 +72,7 @@ gw_dkim_load(const struct sw_config *cfg, struct buf *err)
         k->items[k->n].domain = xstrdup(c->domain);
         k->items[k->n].selector = xstrdup(c->selector);
         k->items[k->n].key = key;
+        k->items[k->n].headers = headers_copy(c);
         k->items[k->n].hcanon =
             (c->canon == CFG_DKIM_SIMPLE_RELAXED || c->canon == CFG_DKIM_SIMPLE_SIMPLE)
                 ? DKIM_CANON_SIMPLE
@@ -45,6 +82,10 @@ gw_dkim_load(const struct sw_config *cfg, struct buf *err)
                 ? DKIM_CANON_SIMPLE
                 : DKIM_CANON_RELAXED;
         k->n++;
+        if (!key_usable(&k->items[k->n - 1], err)) {
+            buf_printf(err, " (dkim key for %s, selector %s)", c->domain, c->selector);
+            return gw_dkim_free(k);
+        }
     }
     return k;
 }
@@ -57,6 +98,9 @@ gw_dkim_free(struct gw_dkim *k)
     for (size_t i = 0; i < k->n; i++) {
         free(k->items[i].domain);
         free(k->items[i].selector);
+        for (char **h = k->items[i].headers; h != NULL && *h != NULL; h++)
+            free(*h);
+        free(k->items[i].headers);
         dkim_key_free(k->items[i].key);
     }
     free(k->items);
@@ -98,6 +142,7 @@ gw_dkim_sign(const struct gw_dkim *k, const char *domain, const char *hdr, size_
     struct dkim_sign_params p = {.domain = key->domain,
                                  .selector = key->selector,
                                  .key = key->key,
+                                 .headers = (const char *const *)key->headers,
                                  .hcanon = key->hcanon,
                                  .bcanon = key->bcanon,
                                  .has_timestamp = true,

@@ -351,7 +351,10 @@ master_reap(struct master *m)
                     continue;
                 gen->pids[i] = 0;
                 bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-                if (!gen->retiring && !m->stopping) {
+                if (WIFEXITED(status) && WEXITSTATUS(status) == GW_WORKER_EXIT_SETUP) {
+                    log_error("worker %ld could not start (see above); not restarting it",
+                              (long)pid);
+                } else if (!gen->retiring && !m->stopping) {
                     log_error("worker %ld exited (%s %d); restarting", (long)pid,
                               WIFSIGNALED(status) ? "signal" : "status",
                               WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
@@ -372,6 +375,16 @@ master_reap(struct master *m)
             g++;
         }
     }
+}
+
+/* master_running - workers alive across every generation */
+static unsigned
+master_running(const struct master *m)
+{
+    unsigned n = 0;
+    for (size_t g = 0; g < m->ngens; g++)
+        n += generation_running(m->gens[g]);
+    return n;
 }
 
 /* master_stop - SIGTERM: every worker drains; wait for them, bounded */
@@ -431,9 +444,14 @@ gateway_main(const struct gateway_options *opt)
     }
     for (;;) {
         int sig = sigwaitinfo(&set, NULL);
-        if (sig == SIGCHLD)
+        if (sig == SIGCHLD) {
             master_reap(&m);
-        else if (sig == SIGHUP)
+            if (master_running(&m) == 0) {
+                log_error("no worker is running: stopping");
+                master_stop(&m);
+                return 1;
+            }
+        } else if (sig == SIGHUP)
             master_reload(&m);
         else if (sig == SIGTERM || sig == SIGINT)
             return master_stop(&m);

@@ -205,8 +205,10 @@ gw_worker_run(const struct sw_config *cfg, const int *fds, size_t nfds,
         log_error("worker: cannot create the event loop");
         return 1;
     }
-    if (worker_setup(&w, fds, nfds) < 0)
+    if (worker_setup(&w, fds, nfds) < 0) {
+        rc = GW_WORKER_EXIT_SETUP;
         goto out;
+    }
     if (drop_privileges != NULL && drop_privileges(cfg) < 0)
         goto out;
     if (access(cfg->gateway.spool_dir, W_OK | X_OK) != 0)

@@ -12,6 +12,9 @@
 
 #include "config/config.h"
 
+/* the exit status of a worker whose files or settings are unusable: not worth restarting */
+#define GW_WORKER_EXIT_SETUP 78
+
 int gw_worker_run(const struct sw_config *cfg, const int *fds, size_t nfds,
                   int (*drop_privileges)(const struct sw_config *));
 

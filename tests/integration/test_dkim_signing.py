@@ -8,7 +8,7 @@ import subprocess
 import dkim
 import pytest
 
-from swtest import make_message, new_msgid, wait_until
+from swtest import gateway_bin, make_message, new_msgid, wait_until
 
 
 def make_key(d, alg):
@@ -85,3 +85,33 @@ def test_no_key_no_signature(gateway, sink, tmp_path):
     ev = wait_until(lambda: [e for e in gw.events() if e.get("event") == "transaction"], 10,
                     what="the transaction event")[-1]
     assert ev["verdict"] == "accept" and ev["dkim"] is None
+
+
+def test_configured_header_list(gateway, sink, tmp_path):
+    key, txt = make_key(tmp_path, "ed25519")
+    cfg = signing_config(key)
+    cfg["dkim"][0]["headers"] = ["subject", "message-id"]
+    gw = gateway(cfg)
+    msgid = send(gw, "127.0.0.10", "billing@a.example", b"body\r\n")
+    [m] = sink.wait_msgid(msgid)
+    wire = m.content.replace(b"\n", b"\r\n")
+    sig = wire.split(b"\r\n\r\n", 1)[0].split(b"\r\n\r\n")[0]
+    h = sig.split(b"h=", 1)[1].split(b";", 1)[0].replace(b"\r\n", b"").replace(b" ", b"")
+    names = h.replace(b"\t", b"").lower().split(b":")
+    assert b"subject" in names and b"message-id" in names and b"date" not in names, names
+    assert names.count(b"from") >= 2, names  # From is always signed, and over-signed
+    assert dkim.verify(wire, dnsfunc=lambda name, timeout=5: txt)
+
+
+def test_unusable_key_stops_the_gateway_with_the_reason(gateway, tmp_path):
+    """A key the workers cannot sign with (RSA under 2048 bits) is not restarted forever: the
+    gateway says why and exits 1."""
+    weak = tmp_path / "weak.pem"
+    subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024",
+                    "-out", str(weak)], check=True, capture_output=True)
+    gw = gateway(signing_config(weak), start=False)
+    gw.write_config()
+    r = subprocess.run([str(gateway_bin()), "gateway", "-c", str(gw.config_path)],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1, r.stderr[-2000:]
+    assert "under 2048 bits" in r.stderr and "no worker is running" in r.stderr, r.stderr[-2000:]
