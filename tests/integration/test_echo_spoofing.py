@@ -5,6 +5,7 @@ verified connector certificate AND the message carries exactly one listed tenant
 tenant may send only as the domains it owns."""
 
 import smtplib
+import subprocess
 
 import pytest
 
@@ -16,8 +17,8 @@ EXO = "127.0.0.70"          # inside the stand-in Exchange Online range
 OUTSIDE = "127.0.0.5"       # outside it
 
 
-def tenant_config(pki):
-    return {
+def tenant_config(pki, dkim_key=None):
+    cfg = {
         "gateway": {"tls": {"client_ca": str(pki.ca)}, "relay_networks": None},
         "m365": {"networks": ["127.0.0.64/26"],
                  "certificate_name": "mail.protection.outlook.com"},
@@ -27,6 +28,9 @@ def tenant_config(pki):
             {"name": "bank", "network": ["192.0.2.20/32"], "domains": ["bank.example"]},
         ],
     }
+    if dkim_key is not None:
+        cfg["dkim"] = [{"domain": "contoso.example", "selector": "s1", "key": str(dkim_key)}]
+    return cfg
 
 
 def tenant_headers(*tenants):
@@ -79,10 +83,18 @@ CASES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def contoso_key(tmp_path_factory):
+    key = tmp_path_factory.mktemp("contoso-dkim") / "contoso.pem"
+    subprocess.run(["openssl", "genpkey", "-algorithm", "ED25519", "-out", str(key)], check=True,
+                   capture_output=True)
+    return key
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-def test_echo_spoofing(gateway, sink, pki, case):
+def test_echo_spoofing(gateway, sink, pki, contoso_key, case):
     _, source, envelope, header_from, tenants, cert, accepted, reason = case
-    gw = gateway(tenant_config(pki))
+    gw = gateway(tenant_config(pki, contoso_key))
     code, text, msgid = send(gw, pki, source, envelope, header_from, tenants, cert)
     ev = wait_until(lambda: [e for e in gw.events() if e.get("event") == "transaction"], 10,
                     what="the transaction event")[-1]
@@ -99,6 +111,8 @@ def test_echo_spoofing(gateway, sink, pki, case):
         [m] = sink.wait_msgid(msgid)
         assert m.mail_from == envelope
         assert ev["identity"] == "contoso" and ev["verdict"] == "accept"
+        assert m.content.startswith(b"DKIM-Signature:") and b"d=contoso.example" in m.content
+        assert ev["dkim"] == {"domain": "contoso.example", "selector": "s1"}
         assert ev["m365"]["tenant_ids"] == TENANT_A
     else:
         assert code in (550, 554) and b"5.7.1" in text, (code, text)
