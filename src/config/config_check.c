@@ -156,28 +156,6 @@ config_check_exchange_online(const struct cidr *net)
     return NULL;
 }
 
-/* check_relay_networks - networks that let strangers relay */
-static void
-check_relay_networks(const struct sw_config *cfg, const struct cfg_where *w, struct config_diag *d)
-{
-    const struct cidr_list *l = &cfg->gateway.relay_networks;
-    char text[INET6_ADDRSTRLEN + 8];
-
-    for (size_t i = 0; i < l->n; i++) {
-        struct cfg_mark at = config_where_or(w, l, i, w->gateway);
-        const char *exo = config_check_exchange_online(&l->items[i]);
-        cidr_format(&l->items[i], text, sizeof text);
-        if (cidr_is_everything(&l->items[i]))
-            config_diag_add(d, w->name, at, CFG_WARNING,
-                            "relay network %s relays for the whole internet", text);
-        else if (exo != NULL)
-            config_diag_add(d, w->name, at, CFG_WARNING,
-                            "relay network %s overlaps Exchange Online (%s): it admits every "
-                            "Microsoft 365 tenant; use identities instead",
-                            text, exo);
-    }
-}
-
 void
 config_check_run(struct sw_config *cfg, const struct cfg_where *w, struct config_diag *d)
 {
@@ -186,14 +164,19 @@ config_check_run(struct sw_config *cfg, const struct cfg_where *w, struct config
     check_required(cfg, w, d);
     check_tls(cfg, w, d);
     check_listeners(cfg, w, d);
-    check_relay_networks(cfg, w, d);
+
     if (!g->auth.require_tls)
         config_diag_add(d, w->name, where(cfg, w, "gateway.auth.require_tls"), CFG_WARNING,
                         "'gateway.auth.require_tls' is false: AUTH passwords may cross the "
                         "network in clear");
     config_check_identities(cfg, w, d);
-    if (g->relay_networks.n == 0 && g->auth.users_file == NULL && cfg->nidentities == 0)
+    if (g->relay_networks.n > 0)
+        config_diag_add(d, w->name,
+                        config_where_or(w, &g->relay_networks, CFG_MARK_WHOLE, w->gateway),
+                        CFG_WARNING,
+                        "'gateway.relay_networks' no longer lets anyone relay: give those "
+                        "clients a network identity that owns the domains they send as");
+    if (cfg->nidentities == 0)
         config_diag_add(d, w->name, w->gateway, CFG_WARNING,
-                        "no 'relay_networks' and no 'auth.users_file': no client can relay "
-                        "(every recipient will be refused)");
+                        "no 'identities': no client can relay (every MAIL is refused)");
 }

@@ -23,7 +23,11 @@ static const char embedded_default[] =
     "    key: smtpwarden-state/key.pem\n"
     "    self_signed: true\n"
     "  next_hop: 127.0.0.1:2526\n"
-    "  relay_networks: [127.0.0.0/8, \"::1/128\"]\n"
+    "identities:\n"
+    "  - name: local\n"
+    "    network: [127.0.0.0/8, \"::1/128\"]\n"
+    "    domains: [example.com, \"*.example.com\"]\n"
+    "    send_bounces: true\n"
     "events:\n"
     "  file: \"-\"\n";
 

@@ -318,12 +318,4 @@ config_check_identities(const struct sw_config *cfg, const struct cfg_where *w,
         check_identity(cfg, i, w, d);
     check_duplicate_dkim(cfg, w, d);
     warn_unused_dkim(cfg, w, d);
-    if (cfg->nidentities > 0 && cfg->gateway.relay_networks.n > 0)
-        config_diag_add(
-            d, w->name,
-            config_where_or(w, &cfg->gateway.relay_networks, CFG_MARK_WHOLE, w->gateway),
-            CFG_WARNING,
-            "'gateway.relay_networks' is the interim relay rule and identities are configured: "
-            "identities take precedence, and a client in relay_networks that matches no identity "
-            "is refused; give those networks their own identities");
 }

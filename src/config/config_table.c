@@ -105,7 +105,8 @@ const struct cfg_setting config_table[] = {
      .help = "how long to wait for each reply of the next hop"},
     {.path = "gateway.relay_networks", .type = CFG_CIDR_LIST,
      .off = CFG_OFF(gateway.relay_networks), .def_doc = "(none)",
-     .help = "client networks allowed to relay without AUTH, [192.0.2.0/24, 2001:db8::/32]"},
+     .help = "no longer used: network identities replace it (kept so older files load, "
+             "with a warning)"},
     {.path = "gateway.limits.max_message_size", .type = CFG_SIZE,
      .off = CFG_OFF(gateway.limits.max_message_size), .def = "25M", .min = 1024,
      .max = 4ull << 30, .help = "largest message accepted (SIZE), in bytes or with K/M/G"},
@@ -144,7 +145,7 @@ const struct cfg_setting config_table[] = {
      .item_scope = CFG_SCOPE_IDENTITY, .item_size = sizeof(struct cfg_identity),
      .off_line = ID_OFF(line), .item = "identity", .items = "identities",
      .shape = "{ name, one of sasl/client_cert/network/m365_tenant, domains and/or senders }",
-     .def_doc = "(none: relay_networks decides)",
+     .def_doc = "(none: nothing relays)",
      .help = "who may send, and as whom: each client is exactly one identity, which owns explicit "
              "domains and addresses"},
     {.path = "identities[].name", .type = CFG_STRING, .scope = CFG_SCOPE_IDENTITY,

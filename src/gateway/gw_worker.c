@@ -130,7 +130,7 @@ worker_setup(struct gw_worker *w, const int *fds, size_t nfds)
         goto out;
     w->identities = gw_identities_from_config(w->cfg);
     w->policy = policy_new(&(struct policy_config){
-        .relay_networks = &g->relay_networks,
+
         .identities = w->identities,
         .alignment = w->cfg->alignment == CFG_ALIGN_STRICT    ? SENDER_ALIGN_STRICT
                      : w->cfg->alignment == CFG_ALIGN_RELAXED ? SENDER_ALIGN_RELAXED

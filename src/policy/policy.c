@@ -6,13 +6,12 @@
 #include <string.h>
 
 #include "mime/mime_header.h"
-#include "policy/relay.h"
+
 #include "util/mem.h"
 
 #define TENANT_IDS_MAX 8
 
 struct policy {
-    struct relay_policy relay;
     const struct identity_set *identities;
     enum sender_alignment alignment;
 };
@@ -21,7 +20,7 @@ struct policy *
 policy_new(const struct policy_config *cfg)
 {
     struct policy *p = xcalloc(1, sizeof *p);
-    p->relay.networks = cfg->relay_networks;
+
     p->alignment = cfg->alignment;
     p->identities = cfg->identities != NULL && cfg->identities->n > 0 ? cfg->identities : NULL;
     return p;
@@ -113,9 +112,8 @@ policy_mail(const struct policy *p, const struct conn_facts *c, const struct txn
         identity_mail(p, c, t, v);
         return;
     }
-    if (!relay_policy_check(&p->relay, c, v))
-        return; /* v holds the refusal */
-    verdict_continue(v);
+    verdict_set(v, VERDICT_REJECT, "no_identity", 554, "5.7.1",
+                "Relay access denied: no identities are configured (client %s)", c->client_addr);
 }
 
 void

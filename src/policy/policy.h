@@ -6,9 +6,8 @@
  *
  * At MAIL: with identities configured, the client must resolve to exactly one identity (an
  * Exchange Online connection waits for the message's tenant evidence) and that identity must own
- * the envelope sender (the null sender only with send_bounces); relay_networks is then ignored.
- * Without identities, the interim rule of the first release applies: an authenticated client or
- * a client network may relay. Content and behaviour plug in here too (issues 4 and 6) without
+ * the envelope sender (the null sender only with send_bounces). Without identities nothing
+ * relays. Content and behaviour plug in here too (issues 4 and 6) without
  * the front-ends changing.
  *
  * Pure: no I/O, no globals. A policy is immutable once made and may be shared by threads.
@@ -25,9 +24,9 @@
 #include "util/cidr.h"
 
 struct policy_config {
-    const struct cidr_list *relay_networks; /* not copied: must outlive the policy */
-    const struct identity_set *identities;  /* not copied; NULL or empty: the interim rule */
-    enum sender_alignment alignment;        /* envelope vs header From domain */
+
+    const struct identity_set *identities; /* not copied; NULL or empty: the interim rule */
+    enum sender_alignment alignment;       /* envelope vs header From domain */
 };
 
 struct policy;

@@ -32,16 +32,19 @@ static const char start_shape[] =
 
 /* A valid base that cases append to: it has what is required and nothing to warn about. */
 #define BASE                                                                                       \
+    "# four lines, so that what a case appends starts at line 5\n"                                 \
     "gateway:\n"                                                                                   \
     "  listen: [{ address: 127.0.0.1:2525 }]\n"                                                    \
-    "  next_hop: 127.0.0.1:2526\n"                                                                 \
-    "  relay_networks: [127.0.0.0/8]\n"
+    "  next_hop: 127.0.0.1:2526\n"
 
 /* A valid base for identity cases: no relay_networks (that would add a warning). */
 #define IDBASE                                                                                     \
     "gateway:\n"                                                                                   \
     "  listen: [{ address: 127.0.0.1:2525 }]\n"                                                    \
     "  next_hop: 127.0.0.1:2526\n"
+
+/* NO_IDENTITIES - the warning every file without identities gets (nothing can relay) */
+#define NO_IDENTITIES "warning: no 'identities': no client can relay"
 
 #define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define HEX64_UPPER "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF"
@@ -68,7 +71,10 @@ test_start_shape(void **state)
 
     assert_non_null(c);
     assert_int_equal(d.errors, 0);
-    assert_int_equal(d.warnings, 0);
+    /* the first release's shape: relay_networks no longer relays, and there are no identities */
+    assert_int_equal(d.warnings, 2);
+    assert_non_null(strstr(d.text.data, "'gateway.relay_networks' no longer lets anyone relay"));
+    assert_non_null(strstr(d.text.data, NO_IDENTITIES));
     assert_int_equal(c->gateway.nlisten, 2);
     assert_string_equal(c->gateway.listen[0].address, "127.0.0.1:2525");
     assert_string_equal(c->gateway.listen[0].host, "127.0.0.1");
@@ -105,7 +111,8 @@ test_defaults(void **state)
     struct sw_config *c = load(BASE, &d);
 
     assert_non_null(c);
-    assert_int_equal(d.errors + d.warnings, 0);
+    assert_int_equal(d.errors, 0);
+    assert_int_equal(d.warnings, 1);      /* no identities: nothing relays */
     assert_non_null(c->gateway.hostname); /* gethostname() */
     assert_int_equal(c->gateway.workers, 0);
     assert_null(c->gateway.user);
@@ -169,7 +176,10 @@ test_embedded_default(void **state)
     assert_true(c->gateway.tls.self_signed);
     assert_string_equal(c->gateway.next_hop.host, "127.0.0.1");
     assert_int_equal(c->gateway.next_hop.port, 2526);
-    assert_int_equal(c->gateway.relay_networks.n, 2);
+    assert_int_equal(c->gateway.relay_networks.n, 0);
+    assert_int_equal(c->nidentities, 1);
+    assert_string_equal(c->identities[0].name, "local");
+    assert_int_equal(c->identities[0].network.n, 2);
     assert_string_equal(c->events.file, "-");
     assert_string_equal(c->path, "<embedded>");
     config_free(c);
@@ -311,7 +321,7 @@ static const struct diag_case error_cases[] = {
      "t.yaml:2:20: error: bad network 'example.com'"},
     /* duplicates */
     {BASE "  next_hop: 127.0.0.1:25\n",
-     "t.yaml:5:3: error: duplicate key 'gateway.next_hop' (first given at line 3)"},
+     "t.yaml:5:3: error: duplicate key 'gateway.next_hop' (first given at line 4)"},
     {"gateway:\n  listen: [{ address: 127.0.0.1:25, address: 127.0.0.1:26 }]\n",
      "t.yaml:2:37: error: duplicate key 'gateway.listen[].address' (first given at line 2)"},
     /* syntax, with libyaml's line */
@@ -489,14 +499,17 @@ test_errors(void **state)
         fail_msg("%u error cases failed", failed);
 }
 
-/* expect_one_warning - a file that loads, with exactly one warning that starts with expect */
+/* expect_one_warning - a file that loads, with exactly one warning that starts with expect
+ * (besides NO_IDENTITIES when the file has no identities and expect is not that one) */
 static void
 expect_one_warning(const char *yaml, const char *expect)
 {
     struct config_diag d;
     struct sw_config *c = load(yaml, &d);
+    unsigned base = strstr(expect, NO_IDENTITIES) == NULL && d.text.data != NULL &&
+                    strstr(d.text.data, NO_IDENTITIES) != NULL;
 
-    if (c == NULL || d.errors != 0 || d.warnings != 1 || strstr(d.text.data, expect) == NULL)
+    if (c == NULL || d.errors != 0 || d.warnings != 1 + base || strstr(d.text.data, expect) == NULL)
         fail_msg("expected one warning \"%s\", got %u errors:\n%s", expect, d.errors, d.text.data);
     config_free(c);
     config_diag_release(&d);
@@ -506,45 +519,33 @@ expect_one_warning(const char *yaml, const char *expect)
 static void
 test_warnings(void **state)
 {
-    expect_one_warning("gateway:\n  listen: [{ address: 127.0.0.1:25 }]\n"
-                       "  next_hop: 127.0.0.1:26\n  relay_networks: [10.0.0.0/8, 0.0.0.0/0]\n",
-                       "t.yaml:4:32: warning: relay network 0.0.0.0/0 relays for the whole "
-                       "internet");
-    expect_one_warning("gateway:\n  listen: [{ address: 127.0.0.1:25 }]\n"
-                       "  next_hop: 127.0.0.1:26\n  relay_networks: [\"::/0\"]\n",
-                       "t.yaml:4:20: warning: relay network ::/0 relays for the whole internet");
-    expect_one_warning("gateway:\n  listen: [{ address: 127.0.0.1:25 }]\n"
-                       "  next_hop: 127.0.0.1:26\n  relay_networks:\n    - 40.0.0.0/8\n",
-                       "t.yaml:5:7: warning: relay network 40.0.0.0/8 overlaps Exchange Online "
-                       "(40.92.0.0/15)");
-    expect_one_warning("gateway:\n  listen: [{ address: 127.0.0.1:25 }]\n"
-                       "  next_hop: 127.0.0.1:26\n  relay_networks: [104.47.12.0/24]\n",
-                       "overlaps Exchange Online (104.47.0.0/17)");
-    expect_one_warning(
-        "gateway:\n  listen: [{ address: 127.0.0.1:25 }]\n"
-        "  next_hop: 127.0.0.1:26\n  relay_networks: [\"2a01:111:f403:c000::/52\"]\n",
-        "overlaps Exchange Online (2a01:111:f403::/48)");
+    /* relay_networks (the rule of the first release) no longer grants anything */
+    expect_one_warning(IDBASE "  relay_networks: [10.0.0.0/8, 0.0.0.0/0]\n"
+                              "identities: [{ name: a, sasl: a, domains: [a.example] }]\n",
+                       "t.yaml:4:19: warning: 'gateway.relay_networks' no longer lets anyone "
+                       "relay: give those clients a network identity");
     expect_one_warning(BASE "  auth: { users_file: /etc/u, require_tls: false }\n",
                        "t.yaml:5:44: warning: 'gateway.auth.require_tls' is false");
     expect_one_warning("gateway:\n  listen: [{ address: 192.0.2.1:25, tls: none }]\n"
-                       "  next_hop: 127.0.0.1:26\n  relay_networks: [127.0.0.0/8]\n",
+                       "  next_hop: 127.0.0.1:26\n",
                        "t.yaml:2:12: warning: listener 192.0.2.1:25 is on a non-loopback "
                        "address without TLS");
     expect_one_warning("gateway:\n  listen: [\"0.0.0.0:25\"]\n"
-                       "  next_hop: 127.0.0.1:26\n  relay_networks: [127.0.0.0/8]\n",
+                       "  next_hop: 127.0.0.1:26\n",
                        "warning: listener 0.0.0.0:25 is on a non-loopback address");
     expect_one_warning("gateway:\n  listen: [{ address: 127.0.0.1:25 }]\n"
                        "  next_hop: 127.0.0.1:26\n",
-                       "t.yaml:1:1: warning: no 'relay_networks' and no 'auth.users_file'");
+                       "t.yaml:1:1: " NO_IDENTITIES);
     /* the same listener with a certificate, or on loopback, is fine */
     struct config_diag d;
     struct sw_config *c =
         load("gateway:\n  listen: [\"0.0.0.0:25\", \"[::1]:26\", \"localhost:27\"]\n"
-             "  next_hop: 127.0.0.1:26\n  relay_networks: [\"::ffff:127.0.0.0/104\"]\n"
+             "  next_hop: 127.0.0.1:26\n"
              "  tls: { certificate: /c, key: /k }\n",
              &d);
     assert_non_null(c);
-    assert_int_equal(d.warnings, 0);
+    assert_int_equal(d.warnings, 1);
+    assert_non_null(strstr(d.text.data, NO_IDENTITIES));
     config_free(c);
     config_diag_release(&d);
 }
@@ -822,8 +823,8 @@ test_identity_warnings(void **state)
         "'m365.networks' is empty: it can never match");
     expect_one_warning(IDBASE "  relay_networks: [127.0.0.0/8]\n"
                               "identities:\n  - { name: a, sasl: a, domains: [a.example] }\n",
-                       "t.yaml:4:19: warning: 'gateway.relay_networks' is the interim relay rule "
-                       "and identities are configured: identities take precedence");
+                       "t.yaml:4:19: warning: 'gateway.relay_networks' no longer lets anyone "
+                       "relay");
 #undef ID1
 }
 
@@ -860,11 +861,12 @@ test_dkim_warnings(void **state)
     assert_non_null(strstr(d.text.data, "t.yaml:7:5: error: duplicate dkim key for domain "
                                         "'A.example', selector 'S1' (first given at line 5)"));
     config_diag_release(&d);
-    /* without identities, no key is "unused" */
+    /* without identities, no key is "unused" (the only warning: nothing relays) */
     snprintf(y, sizeof y, BASE "dkim: [{ domain: c.example, selector: s1, key: %s }]\n", key);
     c = load(y, &d);
     assert_non_null(c);
-    assert_int_equal(d.errors + d.warnings, 0);
+    assert_int_equal(d.errors, 0);
+    assert_int_equal(d.warnings, 1);
     assert_int_equal(c->ndkim, 1);
     config_free(c);
     config_diag_release(&d);

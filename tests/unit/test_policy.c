@@ -79,12 +79,7 @@ test_mail_with_identities(void **state)
     assert_int_equal(cidr_parse("127.0.0.64/26", &m365), 0);
     cidr_list_add(&set->m365_networks, &m365);
     set->m365_cert_name = xstrdup("mail.protection.outlook.com");
-    struct cidr_list relay = {0};
-    struct cidr everything;
-    assert_int_equal(cidr_parse("0.0.0.0/0", &everything), 0);
-    cidr_list_add(&relay, &everything); /* ignored once identities exist */
-    struct policy *p =
-        policy_new(&(struct policy_config){.relay_networks = &relay, .identities = set});
+    struct policy *p = policy_new(&(struct policy_config){.identities = set});
 
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         struct conn_facts c = {0};
@@ -115,33 +110,29 @@ test_mail_with_identities(void **state)
         }
     }
     policy_free(p);
-    cidr_list_release(&relay);
     identity_set_free(set);
 }
 
+/* without identities nothing relays: not a client network, not an authenticated user */
 static void
-test_mail_interim_rule(void **state)
+test_mail_without_identities(void **state)
 {
-    struct cidr_list relay = {0};
-    struct cidr net;
-    struct policy *p;
+    struct policy *p = policy_new(&(struct policy_config){.identities = NULL});
     struct conn_facts c = {0};
     struct txn_facts t;
     struct verdict v;
 
-    assert_int_equal(cidr_parse("192.0.2.0/24", &net), 0);
-    cidr_list_add(&relay, &net);
-    p = policy_new(&(struct policy_config){.relay_networks = &relay});
     txn_facts_init(&t, 1);
-    assert_int_equal(ip_addr_parse("198.51.100.1", &c.client_ip), 0);
+    snprintf(t.mail_from, sizeof t.mail_from, "a@example.com");
+    assert_int_equal(ip_addr_parse("127.0.0.1", &c.client_ip), 0);
     policy_mail(p, &c, &t, &v);
     assert_int_equal(v.action, VERDICT_REJECT);
-    assert_string_equal(v.reason, "relay_denied");
-    assert_int_equal(ip_addr_parse("192.0.2.1", &c.client_ip), 0);
+    assert_string_equal(v.reason, "no_identity");
+    assert_int_equal(v.reply.code, 554);
+    snprintf(c.auth_user, sizeof c.auth_user, "alice");
     policy_mail(p, &c, &t, &v);
-    assert_int_equal(v.action, VERDICT_CONTINUE);
+    assert_int_equal(v.action, VERDICT_REJECT);
     policy_free(p);
-    cidr_list_release(&relay);
 }
 
 /* header_set - app-a owns a.example, bank owns bank.example (a protected domain), contoso is
@@ -306,7 +297,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mail_with_identities),
-        cmocka_unit_test(test_mail_interim_rule),
+        cmocka_unit_test(test_mail_without_identities),
         cmocka_unit_test(test_headers_with_identities),
         cmocka_unit_test(test_tenant_proof),
     };
