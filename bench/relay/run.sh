@@ -202,11 +202,13 @@ start_gateway() {
         echo "  hostname: gw.bench.test"
         [ -n "$workers" ] && echo "  workers: $workers"
         echo "  next_hop: \"127.0.0.1:$SINK_PORT\""
-        echo "  relay_networks: [127.0.0.0/8]"
         if [ -n "$limits" ]; then
             echo "  limits:"
             printf '%s\n' "$limits"
         fi
+        # the load generator as one identity owning its sender domain (envelope and From)
+        echo "identities:"
+        echo "  - { name: bench, network: [127.0.0.0/8], domains: [bench.test] }"
         echo "events:"
         echo "  file: \"$dir/events.jsonl\""
         echo "log_level: warning"

@@ -59,7 +59,8 @@ def sink():
 
 def base_config(tmp_path, pki, next_hop_port, port=None):
     """The configuration every test starts from: one STARTTLS listener on a free loopback
-    port, relay allowed from 127.0.0.0/8, next hop without TLS, short timeouts."""
+    port, loopback clients and the test users as identities owning example.com, next hop without
+    TLS, short timeouts."""
     port = port or free_port()
     return {
         "gateway": {
@@ -70,10 +71,18 @@ def base_config(tmp_path, pki, next_hop_port, port=None):
             "tls": {"certificate": str(pki.server_cert), "key": str(pki.server_key)},
             "next_hop": {"address": f"127.0.0.1:{next_hop_port}", "tls": "off",
                          "connect_timeout": "3s", "timeout": "15s"},
-            "relay_networks": ["127.0.0.0/8"],
+            
             "limits": {"idle_timeout": "30s"},
             "spool_dir": str(tmp_path),
         },
+        # who may relay: loopback clients, and the test users once authenticated, as the
+        # example.com senders the tests use (a test that needs other rules replaces the list)
+        "identities": [
+            {"name": "loopback", "network": ["127.0.0.0/8"],
+             "domains": ["example.com", "*.example.com"], "send_bounces": True},
+            {"name": "alice", "sasl": USER, "domains": ["example.com"]},
+            {"name": "bob", "sasl": USER2, "domains": ["example.com"]},
+        ],
         "events": {"file": str(tmp_path / "events.jsonl")},
         "log_level": "info",
     }

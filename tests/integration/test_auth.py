@@ -15,8 +15,10 @@ def auth_config(users, **auth):
     a = {"users_file": str(users), "require_tls": True, "max_failures": 3,
          "failure_window": "60s"}
     a.update(auth)
-    # relay_networks deliberately does not cover 127.0.0.1: only AUTH can grant relay
-    return {"gateway": {"auth": a, "relay_networks": ["192.0.2.0/24"],
+    # no identity covers 127.0.0.1 as a network: only AUTH can grant relay
+    return {"identities": [{"name": "alice", "sasl": USER, "domains": ["example.com"]},
+                           {"name": "bob", "sasl": USER2, "domains": ["example.com"]}],
+            "gateway": {"auth": a,
                         "limits": {"max_errors": 50}}}
 
 

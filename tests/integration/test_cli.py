@@ -32,13 +32,16 @@ gateway:
     tls: opportunistic
     connect_timeout: 5s
     timeout: 60s
-  relay_networks:
-    - 127.0.0.0/8
-    - ::1/128
   limits:
     max_message_size: 10485760
     max_recipients: 50
   spool_dir: /tmp
+identities:
+  - name: local
+    network:
+      - 127.0.0.0/8
+      - ::1/128
+    domains: [example.com]
 events:
   file: "-"
 log_level: info
@@ -90,11 +93,11 @@ def test_check_config_bad_values(binary, tmp_path):
 
 def test_check_config_open_relay_warning(binary, tmp_path):
     p = tmp_path / "open.yaml"
-    p.write_text(VALID.format(port=free_port()).replace("    - 127.0.0.0/8", "    - 0.0.0.0/0"))
+    p.write_text(VALID.format(port=free_port()).replace("      - 127.0.0.0/8", "      - 0.0.0.0/0"))
     r = run(["check-config", str(p)])
     err = r.stderr.decode()
     assert r.returncode == 0, err
-    assert "warning" in err.lower() and "0.0.0.0/0" in err, err
+    assert "warning" in err.lower() and "0.0.0.0/0" in err and "whole internet" in err, err
 
 
 def test_check_config_missing_file(binary, tmp_path):

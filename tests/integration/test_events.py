@@ -98,7 +98,8 @@ def test_plaintext_and_aborted_transaction_events(gateway, sink):
 def test_event_per_refused_recipient_transaction(gateway, sink):
     """A transaction refused by relay policy still produces its event, and a txn counter that
     goes on counting."""
-    gw = gateway({"gateway": {"relay_networks": ["192.0.2.0/24"]}})
+    gw = gateway({"identities": [{"name": "elsewhere", "network": ["192.0.2.0/24", "2001:db8::/32"],
+                 "domains": ["example.com"]}]})
     with RawSMTP(gw.port) as c:
         c.cmd("EHLO denied.example.test")
         r = send_transaction(c, "alice@example.com", ["bob@example.net"], b"x\r\n")
@@ -110,7 +111,7 @@ def test_event_per_refused_recipient_transaction(gateway, sink):
     t1 = gw.txn_event(port, txn=1)
     t2 = gw.txn_event(port, txn=2)
     assert t1["verdict"] == t2["verdict"] == "reject"
-    assert t1["reason"] == "relay_denied"
+    assert t1["reason"] == "no_identity"
     assert gw.conn_event(port)["transactions"] == 2
 
 

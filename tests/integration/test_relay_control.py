@@ -1,5 +1,5 @@
-"""Relay is denied by default: a client outside relay_networks and not authenticated gets
-554 5.7.1, and nothing reaches the next hop."""
+"""Relay is denied by default: a client that is no identity (not in an identity's network,
+not authenticated) gets 554 5.7.1, and nothing reaches the next hop."""
 
 import shutil
 import smtplib
@@ -9,7 +9,8 @@ import pytest
 
 from swtest import RawSMTP, make_message, new_msgid
 
-DENY = {"gateway": {"relay_networks": ["192.0.2.0/24", "2001:db8::/32"]}}
+DENY = {"identities": [{"name": "elsewhere", "network": ["192.0.2.0/24", "2001:db8::/32"],
+                 "domains": ["example.com"]}]}
 
 
 def test_unauthorised_relay_refused(gateway, sink):
@@ -28,7 +29,7 @@ def test_unauthorised_relay_refused(gateway, sink):
         port = c.local_port
     ev = gw.txn_event(port)
     assert ev["verdict"] == "reject"
-    assert ev["reason"] == "relay_denied"
+    assert ev["reason"] == "no_identity"
     assert ev["rcpt_to"] == []
     assert sink.files() == []
 
@@ -49,8 +50,7 @@ def test_unauthorised_relay_smtplib(gateway, sink):
 @pytest.mark.skipif(shutil.which("nmap") is None, reason="nmap not installed")
 def test_nmap_smtp_open_relay(gateway, sink):
     # nmap makes 16 attempts on one connection; let it finish them all
-    gw = gateway({"gateway": {"relay_networks": DENY["gateway"]["relay_networks"],
-                              "limits": {"max_errors": 100}}})
+    gw = gateway({"identities": DENY["identities"], "gateway": {"limits": {"max_errors": 100}}})
     # nmap runs smtp-open-relay on ports it believes are SMTP: tell it so with an
     # nmap-services file of our own (nmap reads data files from --datadir first; service
     # detection, -sV, is slow and guesses)

@@ -31,10 +31,10 @@ def relay_allowed_eventually(gw, want):
                                                                        "denied"))
 
 
-def test_sighup_applies_new_relay_networks(gateway, sink):
-    gw = gateway({"gateway": {"relay_networks": ["192.0.2.0/24"]}})
+def test_sighup_applies_new_identities(gateway, sink):
+    gw = gateway({"identities": [{"name": "elsewhere", "network": ["192.0.2.0/24"], "domains": ["example.com"]}]})
     assert not relay_allowed(gw)
-    gw.write_config(deep_merge(gw.config, {"gateway": {"relay_networks": ["127.0.0.0/8"]}}))
+    gw.write_config(deep_merge(gw.config, {"identities": [{"name": "loopback", "network": ["127.0.0.0/8"], "domains": ["example.com"]}]}))
     gw.signal(signal.SIGHUP)
     relay_allowed_eventually(gw, True)
     msgid = new_msgid("reloaded")
@@ -45,7 +45,7 @@ def test_sighup_applies_new_relay_networks(gateway, sink):
         c.cmd("QUIT")
     sink.wait_msgid(msgid)
     # and back again
-    gw.write_config(deep_merge(gw.config, {"gateway": {"relay_networks": ["192.0.2.0/24"]}}))
+    gw.write_config(deep_merge(gw.config, {"identities": [{"name": "elsewhere", "network": ["192.0.2.0/24"], "domains": ["example.com"]}]}))
     gw.signal(signal.SIGHUP)
     relay_allowed_eventually(gw, False)
     assert gw.alive()
@@ -59,7 +59,7 @@ def test_sighup_keeps_session_in_progress(gateway, sink):
         c.cmd("EHLO reload.example.test")
         assert c.cmd("MAIL FROM:<alice@example.com>").code == 250
         assert c.cmd("RCPT TO:<bob@example.net>").code == 250
-        gw.write_config(deep_merge(gw.config, {"gateway": {"relay_networks": ["192.0.2.0/24"]}}))
+        gw.write_config(deep_merge(gw.config, {"identities": [{"name": "elsewhere", "network": ["192.0.2.0/24"], "domains": ["example.com"]}]}))
         gw.signal(signal.SIGHUP)
         time.sleep(0.5)
         assert c.cmd("DATA").code == 354
