@@ -156,6 +156,7 @@ struct sw_config {
     size_t ndkim;
     enum cfg_alignment alignment; /* policy.alignment: off (default), relaxed, strict */
     bool require_domain_proof;    /* policy.require_domain_proof: DNS proof of each domain */
+    char *public_suffix_list;     /* policy.public_suffix_list: for relaxed alignment */
     struct {
         char *servers;       /* dns.servers: "HOST[:PORT],..."; NULL = /etc/resolv.conf */
         unsigned timeout_ms; /* dns.timeout */

@@ -219,6 +219,10 @@ const struct cfg_setting config_table[] = {
      .off = DKIM_OFF(canon), .def = "relaxed/relaxed", .choices = dkim_canon_choices,
      .help = "header/body canonicalisation (c=): relaxed survives the header rewrapping and "
              "whitespace changes of common relays; simple is exact"},
+    {.path = "policy.public_suffix_list", .type = CFG_PATH, .off = CFG_OFF(public_suffix_list),
+     .def = "/usr/share/publicsuffix/public_suffix_list.dat",
+     .help = "the Public Suffix List (Debian package publicsuffix), for the organisational "
+             "domains of relaxed alignment"},
     {.path = "policy.require_domain_proof", .type = CFG_BOOL,
      .off = CFG_OFF(require_domain_proof), .def = "false",
      .help = "an identity may send only as domains whose DNS carries its ownership token (TXT "

@@ -46,6 +46,7 @@ struct gw_worker {
     struct policy *policy;
     struct gw_dkim *dkim; /* signing keys, loaded before privileges are dropped */
     struct identity_set *identities;
+    struct psl *psl; /* Public Suffix List, loaded for relaxed alignment */
     struct gw_listener *listeners;
     size_t nlisteners;
     struct gw_session *sessions;

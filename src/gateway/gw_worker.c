@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "gateway/gw.h"
+#include "auth/psl.h"
 #include "gateway/gw_dkim.h"
 #include "gateway/gw_identity.h"
 #include "gateway/gw_tls.h"
@@ -129,9 +130,20 @@ worker_setup(struct gw_worker *w, const int *fds, size_t nfds)
     if (w->dkim == NULL)
         goto out;
     w->identities = gw_identities_from_config(w->cfg);
+    if (w->cfg->alignment == CFG_ALIGN_RELAXED) {
+        struct buf perr;
+        buf_init(&perr, 0);
+        w->psl = psl_load(w->cfg->public_suffix_list, &perr);
+        if (w->psl == NULL)
+            log_warn("relaxed alignment without the Public Suffix List (%s): a domain aligns "
+                     "with itself and its subdomains only",
+                     perr.data);
+        buf_release(&perr);
+    }
     w->policy = policy_new(&(struct policy_config){
 
         .identities = w->identities,
+        .psl = w->psl,
         .alignment = w->cfg->alignment == CFG_ALIGN_STRICT    ? SENDER_ALIGN_STRICT
                      : w->cfg->alignment == CFG_ALIGN_RELAXED ? SENDER_ALIGN_RELAXED
                                                               : SENDER_ALIGN_OFF});
@@ -184,6 +196,7 @@ worker_release(struct gw_worker *w)
     policy_free(w->policy);
     identity_set_free(w->identities);
     gw_dkim_free(w->dkim);
+    psl_free(w->psl);
     gw_users_free(w->users);
     SSL_CTX_free(w->server_ctx);
     SSL_CTX_free(w->client_ctx);

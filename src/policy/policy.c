@@ -14,6 +14,7 @@
 struct policy {
     const struct identity_set *identities;
     enum sender_alignment alignment;
+    const struct psl *psl;
 };
 
 struct policy *
@@ -22,6 +23,7 @@ policy_new(const struct policy_config *cfg)
     struct policy *p = xcalloc(1, sizeof *p);
 
     p->alignment = cfg->alignment;
+    p->psl = cfg->psl;
     p->identities = cfg->identities != NULL && cfg->identities->n > 0 ? cfg->identities : NULL;
     return p;
 }
@@ -172,7 +174,7 @@ policy_headers(const struct policy *p, const struct conn_facts *c, const struct 
                                 : tenant_identity(p, c, t, h, v);
     if (id != NULL) {
         v->identity = id->name;
-        sender_check_headers(p->identities, id, h, t->mail_from, p->alignment, v);
+        sender_check_headers(p->identities, id, h, t->mail_from, p->alignment, p->psl, v);
     }
     mime_headers_free(h);
 }
@@ -253,6 +255,6 @@ policy_tenant_proof(const struct policy *p, const struct conn_facts *c, const st
     if (v->action != VERDICT_CONTINUE)
         return;
     h = mime_headers_parse(headers, len, NULL);
-    sender_check_headers(p->identities, id, h, t->mail_from, p->alignment, v);
+    sender_check_headers(p->identities, id, h, t->mail_from, p->alignment, p->psl, v);
     mime_headers_free(h);
 }

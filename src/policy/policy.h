@@ -27,6 +27,7 @@ struct policy_config {
 
     const struct identity_set *identities; /* not copied; NULL or empty: the interim rule */
     enum sender_alignment alignment;       /* envelope vs header From domain */
+    const struct psl *psl;                 /* organisational domains; NULL = subdomain rule */
 };
 
 struct policy;

@@ -31,17 +31,22 @@ display_spoof(const struct identity_set *set, const struct identity *id,
     return NULL;
 }
 
-/* aligned - envelope and header domains agree (relaxed: one is the other or a subdomain of it;
- * the public-suffix-aware organisational domain comes with DMARC) */
+/* aligned - envelope and header domains agree: strict, equal; relaxed, the same organisational
+ * domain (RFC 7489 3.2, from the Public Suffix List), or without the list one being the other
+ * or a subdomain of it */
 static bool
-aligned(const char *env, const char *hdr, enum sender_alignment align)
+aligned(const char *env, const char *hdr, enum sender_alignment align, const struct psl *psl)
 {
     size_t le = strlen(env), lh = strlen(hdr);
+    char oe[256], oh[256];
 
     if (strcasecmp(env, hdr) == 0)
         return true;
     if (align == SENDER_ALIGN_STRICT)
         return false;
+    if (psl != NULL)
+        return psl_org_domain(psl, env, oe, sizeof oe) == 0 &&
+               psl_org_domain(psl, hdr, oh, sizeof oh) == 0 && strcmp(oe, oh) == 0;
     if (le > lh)
         return env[le - lh - 1] == '.' && strcasecmp(env + le - lh, hdr) == 0;
     if (lh > le)
@@ -92,7 +97,7 @@ out:
 void
 sender_check_headers(const struct identity_set *set, const struct identity *id,
                      const struct mime_headers *h, const char *envelope_from,
-                     enum sender_alignment align, struct verdict *v)
+                     enum sender_alignment align, const struct psl *psl, struct verdict *v)
 {
     size_t nfrom = mime_headers_count_name(h, "from");
     size_t nsender = mime_headers_count_name(h, "sender");
@@ -124,7 +129,8 @@ sender_check_headers(const struct identity_set *set, const struct identity *id,
         !check_field(set, id, "Sender", mime_headers_get(h, mime_headers_find(h, "sender", 0)), v,
                      NULL, 0))
         return;
-    if (align != SENDER_ALIGN_OFF && env_at != NULL && !aligned(env_at + 1, from_domain, align)) {
+    if (align != SENDER_ALIGN_OFF && env_at != NULL &&
+        !aligned(env_at + 1, from_domain, align, psl)) {
         verdict_set(v, VERDICT_REJECT, "not_aligned", 550, "5.7.1",
                     "Message refused: envelope domain %s is not aligned with From domain %s",
                     env_at + 1, from_domain);

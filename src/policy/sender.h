@@ -14,6 +14,7 @@
 
 #include "mime/mime_header.h"
 #include "policy/facts.h"
+#include "auth/psl.h"
 #include "policy/identity.h"
 
 enum sender_alignment { SENDER_ALIGN_OFF, SENDER_ALIGN_RELAXED, SENDER_ALIGN_STRICT };
@@ -21,7 +22,7 @@ enum sender_alignment { SENDER_ALIGN_OFF, SENDER_ALIGN_RELAXED, SENDER_ALIGN_STR
 /* sender_check_headers - the From/Sender rules for identity id; v untouched when all pass */
 void sender_check_headers(const struct identity_set *set, const struct identity *id,
                           const struct mime_headers *h, const char *envelope_from,
-                          enum sender_alignment align, struct verdict *v);
+                          enum sender_alignment align, const struct psl *psl, struct verdict *v);
 /* (when all pass, v->sign_domain is the header From domain: the one DKIM may sign for) */
 
 /* sender_tenant_ids - the X-MS-Exchange-CrossTenant-Id values (trimmed, lower-cased), up to

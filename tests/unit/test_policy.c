@@ -292,6 +292,46 @@ test_tenant_proof(void **state)
     identity_set_free(set);
 }
 
+/* relaxed alignment compares organisational domains when the Public Suffix List is loaded */
+static void
+test_relaxed_alignment_with_psl(void **state)
+{
+    static const char rules[] = "example\nco.example\n";
+    static const struct {
+        const char *env, *from;
+        bool with_psl, aligned;
+    } rows[] = {
+        {"b@bounce.a.example", "From: x@mail.a.example\r\n\r\n", true, true},
+        {"b@bounce.a.example", "From: x@mail.a.example\r\n\r\n", false, false},
+        {"b@bounce.a.example", "From: x@a.example\r\n\r\n", false, true},
+        /* a.co.example and b.co.example are different organisations under co.example */
+        {"b@a.co.example", "From: x@b.co.example\r\n\r\n", true, false},
+    };
+    struct identity_set *set = identity_set_new();
+    struct psl *psl = psl_from_text(rules, sizeof rules - 1);
+
+    add_identity(set, "app", IDENTITY_NETWORK, "192.0.2.10/32", "*.example", NULL, false);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct policy *p =
+            policy_new(&(struct policy_config){.identities = set,
+                                               .alignment = SENDER_ALIGN_RELAXED,
+                                               .psl = rows[i].with_psl ? psl : NULL});
+        struct conn_facts c = {0};
+        struct txn_facts t;
+        struct verdict v;
+        txn_facts_init(&t, 1);
+        snprintf(t.identity, sizeof t.identity, "app");
+        snprintf(t.mail_from, sizeof t.mail_from, "%s", rows[i].env);
+        policy_headers(p, &c, &t, rows[i].from, strlen(rows[i].from), &v);
+        print_message("row %zu: %s %s\n", i, verdict_action_name(v.action),
+                      v.reason ? v.reason : "-");
+        assert_int_equal(v.action, rows[i].aligned ? VERDICT_CONTINUE : VERDICT_REJECT);
+        policy_free(p);
+    }
+    psl_free(psl);
+    identity_set_free(set);
+}
+
 int
 main(void)
 {
@@ -300,6 +340,7 @@ main(void)
         cmocka_unit_test(test_mail_without_identities),
         cmocka_unit_test(test_headers_with_identities),
         cmocka_unit_test(test_tenant_proof),
+        cmocka_unit_test(test_relaxed_alignment_with_psl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
