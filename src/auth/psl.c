@@ -54,7 +54,8 @@ psl_from_text(const char *text, size_t len)
             start = i + 1;
         }
     }
-    qsort(p->rules, p->n, sizeof *p->rules, rule_cmp);
+    if (p->n > 0)
+        qsort(p->rules, p->n, sizeof *p->rules, rule_cmp);
     return p;
 }
 
@@ -103,6 +104,8 @@ has_rule(const struct psl *p, const char *prefix, const char *name)
     char key[PSL_NAME_MAX + 4];
     const char *k = key;
 
+    if (p->n == 0)
+        return false;
     snprintf(key, sizeof key, "%s%s", prefix, name);
     return bsearch(&k, p->rules, p->n, sizeof *p->rules, rule_cmp) != NULL;
 }
