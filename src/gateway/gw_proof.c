@@ -13,7 +13,7 @@
 /* One lookup: identity i, owned name (a domain pattern or an address), and the answer. */
 struct claim {
     const struct cfg_identity *id;
-    const char *domain; /* the DNS name the token is for */
+    char *domain; /* the DNS name the token is for (a copy: dropped names are freed) */
     bool proven;
     int status;
 };
@@ -80,14 +80,16 @@ start_claims(struct sw_config *cfg, struct dns_resolver *r, struct claim *claims
         struct cfg_identity *id = &cfg->identities[i];
         for (size_t k = 0; k < id->ndomains + id->nsenders; k++) {
             const char *owned = k < id->ndomains ? id->domains[k] : id->senders[k - id->ndomains];
-            claims[n] = (struct claim){id, claim_domain(owned), false, -1};
+            claims[n] = (struct claim){id, xstrdup(claim_domain(owned)), false, -1};
             size_t len = strlen(DNS_OWNERSHIP_LABEL) + strlen(claims[n].domain) + 2;
             names[n] = xmalloc(len);
             snprintf(names[n], len, "%s.%s", DNS_OWNERSHIP_LABEL, claims[n].domain);
-            if (dns_lookup_txt(r, names[n], claim_done, &claims[n]) == 0)
+            if (dns_lookup_txt(r, names[n], claim_done, &claims[n]) == 0) {
                 n++;
-            else
+            } else {
                 free(names[n]);
+                free(claims[n].domain);
+            }
         }
     }
     return n;
@@ -126,8 +128,10 @@ gw_proof_apply(struct sw_config *cfg)
         dropped += keep_proven(id, id->senders, &id->nsenders, claims, n);
     }
     dns_resolver_free(r);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         free(names[i]);
+        free(claims[i].domain);
+    }
     free(names);
     free(claims);
     buf_release(&err);
