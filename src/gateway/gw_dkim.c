@@ -108,22 +108,11 @@ gw_dkim_free(struct gw_dkim *k)
     return NULL;
 }
 
-/* feed_body - the spool after its first hlen bytes, to the signer */
-static int
-feed_body(struct dkim_signer *s, struct spool *sp, size_t hlen)
+/* signer_body - spool_each_after() callback */
+static void
+signer_body(void *ctx, const char *data, size_t len)
 {
-    char chunk[16384];
-    size_t skip = hlen;
-    ssize_t n;
-
-    if (spool_rewind(sp) < 0)
-        return -1;
-    while ((n = spool_read(sp, chunk, sizeof chunk)) > 0) {
-        size_t off = skip < (size_t)n ? skip : (size_t)n;
-        skip -= off;
-        dkim_signer_body(s, chunk + off, (size_t)n - off);
-    }
-    return n < 0 ? -1 : 0;
+    dkim_signer_body(ctx, data, len);
 }
 
 int
@@ -150,7 +139,7 @@ gw_dkim_sign(const struct gw_dkim *k, const char *domain, const char *hdr, size_
     s = dkim_signer_new(&p, out);
     if (s == NULL)
         return -1;
-    if (dkim_signer_headers(s, hdr, hlen) < 0 || feed_body(s, sp, hlen) < 0 ||
+    if (dkim_signer_headers(s, hdr, hlen) < 0 || spool_each_after(sp, hlen, signer_body, s) < 0 ||
         dkim_signer_finish(s, out) < 0) {
         buf_reset(out);
         buf_printf(out, "%s", dkim_signer_error(s));

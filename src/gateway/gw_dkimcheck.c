@@ -144,22 +144,11 @@ lookup_done(void *ctx, int status, const char *const *txts, size_t n)
         dkim_verifier_key(j->v, l->sig, txts[0], strlen(txts[0]));
 }
 
-/* feed_body - the spool after the header section, to the verifier */
-static int
-feed_body(struct dkim_verifier *v, struct spool *sp, size_t hlen)
+/* verifier_body - spool_each_after() callback */
+static void
+verifier_body(void *ctx, const char *data, size_t len)
 {
-    char chunk[16384];
-    size_t skip = hlen;
-    ssize_t n;
-
-    if (spool_rewind(sp) < 0)
-        return -1;
-    while ((n = spool_read(sp, chunk, sizeof chunk)) > 0) {
-        size_t off = skip < (size_t)n ? skip : (size_t)n;
-        skip -= off;
-        dkim_verifier_body(v, chunk + off, (size_t)n - off);
-    }
-    return n < 0 ? -1 : 0;
+    dkim_verifier_body(ctx, data, len);
 }
 
 struct gw_dkimcheck *
@@ -183,7 +172,8 @@ gw_dkimcheck_start(struct event_base *base, const struct sw_config *cfg, const c
     if (j->r == NULL)
         log_warn("DKIM verification: no resolver: %s", err.data);
     buf_release(&err);
-    if (dkim_verifier_headers(j->v, hdr, hlen) == 0 && feed_body(j->v, sp, hlen) == 0) {
+    if (dkim_verifier_headers(j->v, hdr, hlen) == 0 &&
+        spool_each_after(sp, hlen, verifier_body, j->v) == 0) {
         size_t n = dkim_verifier_count(j->v);
         j->lookups = xcalloc(n + 1, sizeof *j->lookups);
         for (size_t i = 0; i < n && j->r != NULL; i++) {

@@ -271,7 +271,7 @@ smtp_server_do_vrfy(struct smtp_server *s, const char *args, size_t len)
 }
 
 static void
-smtp_server_do_unimplemented(struct smtp_server *s, const char *args, size_t len)
+smtp_server_do_not_offered(struct smtp_server *s, const char *args, size_t len)
 {
     smtp_server_error(s, 502, "5.5.1", "Error: command not implemented");
 }
@@ -321,13 +321,13 @@ static const struct smtp_cmd_entry smtp_server_cmds[] = {
     {SMTP_VERB_MAIL, false, smtp_server_do_mail},
     {SMTP_VERB_RCPT, false, smtp_server_do_rcpt},
     {SMTP_VERB_DATA, true, smtp_server_do_data},
-    {SMTP_VERB_BDAT, false, smtp_server_do_unimplemented},
+    {SMTP_VERB_BDAT, false, smtp_server_do_not_offered},
     {SMTP_VERB_RSET, false, smtp_server_do_rset},
     {SMTP_VERB_NOOP, true, smtp_server_do_noop},
     {SMTP_VERB_QUIT, true, smtp_server_do_quit},
     {SMTP_VERB_HELP, false, smtp_server_do_help},
     {SMTP_VERB_VRFY, true, smtp_server_do_vrfy},
-    {SMTP_VERB_EXPN, true, smtp_server_do_unimplemented},
+    {SMTP_VERB_EXPN, true, smtp_server_do_not_offered},
     {SMTP_VERB_STARTTLS, true, smtp_server_do_starttls},
     {SMTP_VERB_AUTH, true, smtp_server_do_auth},
 };

@@ -163,3 +163,21 @@ spool_read(struct spool *s, void *out, size_t cap)
         return r;
     }
 }
+
+int
+spool_each_after(struct spool *s, uint64_t skip,
+                 void (*fn)(void *ctx, const char *data, size_t len), void *ctx)
+{
+    char chunk[16384];
+    ssize_t n;
+
+    if (spool_rewind(s) < 0)
+        return -1;
+    while ((n = spool_read(s, chunk, sizeof chunk)) > 0) {
+        size_t off = skip < (uint64_t)n ? (size_t)skip : (size_t)n;
+        skip -= off;
+        if ((size_t)n > off)
+            fn(ctx, chunk + off, (size_t)n - off);
+    }
+    return n < 0 ? -1 : 0;
+}

@@ -27,6 +27,10 @@ int spool_reset(struct spool *s);
 int spool_rewind(struct spool *s);
 /* spool_read - up to cap bytes; returns bytes read, 0 at the end, -1 on error */
 ssize_t spool_read(struct spool *s, void *out, size_t cap);
+/* spool_each_after - rewind, then hand every byte after the first `skip` to fn, in chunks;
+ * 0, or -1 when the spool could not be read */
+int spool_each_after(struct spool *s, uint64_t skip,
+                     void (*fn)(void *ctx, const char *data, size_t len), void *ctx);
 /* spool_on_disk - the message spilled to the temporary file */
 int spool_on_disk(const struct spool *s);
 

@@ -12,12 +12,14 @@ Every wait is bounded; every process is stopped by its PID.
 """
 
 import base64
+import contextlib
 import json
 import os
 import re
 import shutil
 import signal
 import socket
+import struct
 import ssl
 import subprocess
 import tempfile
@@ -772,3 +774,73 @@ def parse_seconds(v):
     m = re.fullmatch(r"(\d+(?:\.\d+)?)(ms|s|m|h)?", str(v))
     n = float(m.group(1))
     return n * {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 1}[m.group(2)]
+
+
+# ---------------------------------------------------------------------------------------------
+# A local DNS server
+
+DNSMASQ = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
+
+
+def free_udp_tcp_port():
+    """A port on 127.0.0.1 free for both UDP and TCP (dnsmasq listens on both)."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+            u.bind(("127.0.0.1", 0))
+            port = u.getsockname()[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+                try:
+                    t.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+    raise RuntimeError("no free UDP+TCP port")
+
+
+def dns_answers(port, name):
+    """True when something on 127.0.0.1:port answers a TXT query for name."""
+    q = struct.pack(">HHHHHH", 0x4242, 0x0100, 1, 0, 0, 0)
+    q += b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0"
+    q += struct.pack(">HH", 16, 1)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(0.2)
+        try:
+            s.sendto(q, ("127.0.0.1", port))
+            reply = s.recv(4096)
+        except OSError:
+            return False
+    return reply[:2] == b"\x42\x42"
+
+
+@contextlib.contextmanager
+def dnsmasq(local_zone, records, probe):
+    """dnsmasq authoritative for local_zone on a free loopback port, with extra arguments
+    `records` (e.g. "--txt-record=name,text"); yields "127.0.0.1:PORT" once `probe` (a TXT
+    name) is answered; stopped by PID. Skips the test when dnsmasq is not installed."""
+    import pytest
+    if not os.path.exists(DNSMASQ):
+        pytest.skip("dnsmasq is not installed (apt-get install dnsmasq)")
+    port = free_udp_tcp_port()
+    args = [DNSMASQ, "--keep-in-foreground", "--no-daemon", "--no-resolv", "--no-hosts",
+            "--conf-file=/dev/null", "--pid-file=", "--log-facility=-", f"--port={port}",
+            "--listen-address=127.0.0.1", "--bind-interfaces", f"--local=/{local_zone}/",
+            *records]
+    if os.geteuid() == 0:
+        args.append("--user=root")  # else dnsmasq drops to a 'dnsmasq' user that may not exist
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_until(lambda: proc.poll() is not None or dns_answers(port, probe), 10,
+                   what="dnsmasq to answer")
+        if proc.poll() is not None:
+            pytest.fail("dnsmasq exited with %r: %s" % (proc.returncode,
+                                                         proc.stderr.read().decode()[-2000:]))
+        yield f"127.0.0.1:{port}"
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=5)
+        proc.stderr.close()

@@ -2,41 +2,22 @@
 ownership token (TXT _smtpwarden.DOMAIN); the gateway checks at start, against a dnsmasq the
 test runs on a loopback port. Unproven domains are simply not owned."""
 
-import os
-import signal
 import smtplib
-import subprocess
 
 import pytest
 
-from swtest import make_message, new_msgid, wait_until
-from test_domain_verify import DNSMASQ, dns_answers, expected_token, free_udp_tcp_port
+from swtest import dnsmasq, make_message, new_msgid
+from test_domain_verify import expected_token
 
 
 @pytest.fixture
 def dns():
-    if not os.path.exists(DNSMASQ):
-        pytest.skip("dnsmasq is not installed (apt-get install dnsmasq)")
-    port = free_udp_tcp_port()
-    args = [DNSMASQ, "--keep-in-foreground", "--no-daemon", "--no-resolv", "--no-hosts",
-            "--conf-file=/dev/null", "--pid-file=", "--log-facility=-", f"--port={port}",
-            "--listen-address=127.0.0.1", "--bind-interfaces", "--local=/example/",
-            # a.example proves app-a; b.example carries a token for someone else
-            f"--txt-record=_smtpwarden.a.example,{expected_token('app-a', 'a.example')}",
-            f"--txt-record=_smtpwarden.b.example,{expected_token('mallory', 'b.example')}"]
-    if os.geteuid() == 0:
-        args.append("--user=root")
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        wait_until(lambda: proc.poll() is not None or dns_answers(port, "_smtpwarden.a.example"),
-                   10, what="dnsmasq to answer")
-        assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
-        yield f"127.0.0.1:{port}"
-    finally:
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=5)
-        proc.stderr.close()
+    # a.example proves app-a; b.example carries a token for someone else
+    with dnsmasq("example",
+                 [f"--txt-record=_smtpwarden.a.example,{expected_token('app-a', 'a.example')}",
+                  f"--txt-record=_smtpwarden.b.example,{expected_token('mallory', 'b.example')}"],
+                 "_smtpwarden.a.example") as server:
+        yield server
 
 
 def send(gw, sender):

@@ -6,19 +6,13 @@ lacks the identity/domain); 2 usage errors and temporary DNS failures."""
 
 import base64
 import hashlib
-import os
-import shutil
-import signal
 import socket
-import struct
 import subprocess
 import time
 
 import pytest
 
-from swtest import SANITIZER_MARKERS, gateway_bin, to_yaml, wait_until
-
-DNSMASQ = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
+from swtest import SANITIZER_MARKERS, dnsmasq, free_udp_tcp_port, gateway_bin, to_yaml
 
 
 def expected_token(identity, domain):
@@ -40,74 +34,20 @@ def run(args, timeout=30):
     return r
 
 
-def free_udp_tcp_port():
-    """A port on 127.0.0.1 free for both UDP and TCP (dnsmasq listens on both)."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-            u.bind(("127.0.0.1", 0))
-            port = u.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-                try:
-                    t.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                return port
-    raise RuntimeError("no free UDP+TCP port")
-
-
-def dns_answers(port, name="_smtpwarden.a.example"):
-    """True when something on 127.0.0.1:port answers a TXT query for name."""
-    q = struct.pack(">HHHHHH", 0x4242, 0x0100, 1, 0, 0, 0)
-    q += b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0"
-    q += struct.pack(">HH", 16, 1)
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.settimeout(0.2)
-        try:
-            s.sendto(q, ("127.0.0.1", port))
-            reply = s.recv(4096)
-        except OSError:
-            return False
-    return reply[:2] == b"\x42\x42"
-
-
 @pytest.fixture(scope="module")
 def dns():
     """dnsmasq authoritative (--local) for example., with these records:
     a.example: alice's token; b.example: bob's token for a.example and a foreign text;
     c.example: alice's token split over two character-strings;
     e.example: an A record only (NODATA for TXT); anything else: NXDOMAIN."""
-    if not os.path.exists(DNSMASQ):
-        pytest.skip("dnsmasq is not installed (apt-get install dnsmasq)")
-    port = free_udp_tcp_port()
     c_token = expected_token("alice", "c.example")
-    args = [DNSMASQ, "--keep-in-foreground", "--no-daemon", "--no-resolv", "--no-hosts",
-            "--conf-file=/dev/null", "--pid-file=", "--log-facility=-",
-            f"--port={port}", "--listen-address=127.0.0.1", "--bind-interfaces",
-            "--local=/example/",
-            f"--txt-record=_smtpwarden.a.example,{ALICE_A}",
-            f"--txt-record=_smtpwarden.b.example,{BOB_A}",
-            "--txt-record=_smtpwarden.b.example,v=spf1 -all",
-            f"--txt-record=_smtpwarden.c.example,{c_token[:20]},{c_token[20:]}",
-            "--host-record=_smtpwarden.e.example,192.0.2.1"]
-    if os.geteuid() == 0:
-        args.append("--user=root")  # else dnsmasq drops to a 'dnsmasq' user that may not exist
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        wait_until(lambda: proc.poll() is not None or dns_answers(port), 10,
-                   what="dnsmasq to answer")
-        if proc.poll() is not None:
-            pytest.fail("dnsmasq exited with %r: %s" % (proc.returncode,
-                                                         proc.stderr.read().decode()[-2000:]))
-        yield f"127.0.0.1:{port}"
-    finally:
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
-        proc.stderr.close()
+    with dnsmasq("example", [f"--txt-record=_smtpwarden.a.example,{ALICE_A}",
+                             f"--txt-record=_smtpwarden.b.example,{BOB_A}",
+                             "--txt-record=_smtpwarden.b.example,v=spf1 -all",
+                             f"--txt-record=_smtpwarden.c.example,{c_token[:20]},{c_token[20:]}",
+                             "--host-record=_smtpwarden.e.example,192.0.2.1"],
+                 "_smtpwarden.a.example") as server:
+        yield server
 
 
 def test_token_prints_record_to_publish(binary):

@@ -4,17 +4,15 @@ a domain it owns) that verifies against the key in DNS. The gateway looks the ke
 asynchronously (c-ares) from a dnsmasq the test starts on a loopback port."""
 
 import base64
-import os
-import signal
 import smtplib
 import subprocess
 
 import dkim
 import pytest
 
-from swtest import client_context, make_message, new_msgid, wait_until
-from test_domain_verify import DNSMASQ, dns_answers, free_udp_tcp_port
-from test_echo_spoofing import EXO, TENANT_A, tenant_config
+from swtest import (client_context, dnsmasq, free_udp_tcp_port, make_message, new_msgid,
+                    wait_until)
+from test_echo_spoofing import EXO, tenant_config
 
 SEL = "selector1-contoso-onmicrosoft-com"
 
@@ -40,28 +38,12 @@ def keys(tmp_path_factory):
 @pytest.fixture(scope="module")
 def dns(keys):
     """dnsmasq serving the two tenants' DKIM keys."""
-    if not os.path.exists(DNSMASQ):
-        pytest.skip("dnsmasq is not installed (apt-get install dnsmasq)")
-    port = free_udp_tcp_port()
-    args = [DNSMASQ, "--keep-in-foreground", "--no-daemon", "--no-resolv", "--no-hosts",
-            "--conf-file=/dev/null", "--pid-file=", "--log-facility=-", f"--port={port}",
-            "--listen-address=127.0.0.1", "--bind-interfaces", "--local=/onmicrosoft.com/",
-            f"--txt-record={SEL}._domainkey.contoso.onmicrosoft.com,{keys['contoso'][1]}",
-            f"--txt-record=selector1._domainkey.fabrikam.onmicrosoft.com,{keys['fabrikam'][1]}"]
-    if os.geteuid() == 0:
-        args.append("--user=root")
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        wait_until(lambda: proc.poll() is not None or
-                   dns_answers(port, SEL + "._domainkey.contoso.onmicrosoft.com"), 10,
-                   what="dnsmasq to answer")
-        assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
-        yield f"127.0.0.1:{port}"
-    finally:
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=5)
-        proc.stderr.close()
+    with dnsmasq("onmicrosoft.com",
+                 [f"--txt-record={SEL}._domainkey.contoso.onmicrosoft.com,{keys['contoso'][1]}",
+                  "--txt-record=selector1._domainkey.fabrikam.onmicrosoft.com,"
+                  f"{keys['fabrikam'][1]}"],
+                 SEL + "._domainkey.contoso.onmicrosoft.com") as server:
+        yield server
 
 
 def signed(msg, domain, selector, seed):

@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "util/buf.h"
 #include "util/spool.h"
 
 #define DATA_MAX 70000
@@ -326,13 +327,48 @@ test_disk_full(void **state)
     assert_int_equal(rmdir(dir), 0);
 }
 
+/* collect - spool_each_after() callback appending to a buf */
+static void
+collect(void *ctx, const char *data, size_t len)
+{
+    buf_append(ctx, data, len);
+}
+
+/* test_each_after - the bytes after a skip, in memory and spilled, whatever the chunking */
+static void
+test_each_after(void **state)
+{
+    static const size_t limits[] = {1 << 20, 100};
+    char msg[40000];
+
+    for (size_t i = 0; i < sizeof msg; i++)
+        msg[i] = (char)('a' + i % 26);
+    for (size_t l = 0; l < 2; l++) {
+        struct spool *sp = spool_new(limits[l], 0, "/tmp");
+        assert_int_equal(spool_write(sp, msg, sizeof msg), 0);
+        static const size_t skips[] = {0, 1, 16383, 16384, 16385, 39999, 40000, 50000};
+        for (size_t k = 0; k < sizeof skips / sizeof skips[0]; k++) {
+            struct buf out;
+            size_t want = skips[k] < sizeof msg ? sizeof msg - skips[k] : 0;
+            buf_init(&out, 0);
+            assert_int_equal(spool_each_after(sp, skips[k], collect, &out), 0);
+            assert_int_equal(out.len, want);
+            if (want > 0)
+                assert_memory_equal(out.data, msg + skips[k], want);
+            buf_release(&out);
+        }
+        spool_free(sp);
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_write_read_table), cmocka_unit_test(test_max_table),
         cmocka_unit_test(test_reset_reuse),      cmocka_unit_test(test_empty),
-        cmocka_unit_test(test_missing_dir),      cmocka_unit_test(test_disk_full),
+        cmocka_unit_test(test_missing_dir),      cmocka_unit_test(test_each_after),
+        cmocka_unit_test(test_disk_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
