@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/base64.h"
 #include "util/mem.h"
 
 #define MAX_TAGS 64u
@@ -170,23 +171,6 @@ dkim_taglist_parse(const char *t, size_t len, dkim_tag_fn fn, void *ctx, enum dk
     return 0;
 }
 
-/* b64_value - the 6-bit value of a base64 character, or -1 */
-static int
-b64_value(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (is_digit(c))
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
 /* dkim_base64_decode - strict base64 with FWS skipped; padding optional but exact */
 int
 dkim_base64_decode(const char *text, size_t len, struct buf *out)
@@ -201,7 +185,7 @@ dkim_base64_decode(const char *text, size_t len, struct buf *out)
             pad++;
             continue;
         }
-        int v = b64_value(c);
+        int v = base64_digit((unsigned char)c);
         if (v < 0 || pad > 0)
             return -1; /* a bad character, or data after the padding */
         chars++;
@@ -224,20 +208,7 @@ dkim_base64_decode(const char *text, size_t len, struct buf *out)
 void
 dkim_base64_encode(const void *data, size_t len, struct buf *out)
 {
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    const unsigned char *p = data;
-
-    for (size_t i = 0; i < len; i += 3) {
-        unsigned v = (unsigned)p[i] << 16;
-        size_t rest = len - i;
-        if (rest > 1)
-            v |= (unsigned)p[i + 1] << 8;
-        if (rest > 2)
-            v |= p[i + 2];
-        char q[4] = {tab[(v >> 18) & 63], tab[(v >> 12) & 63], rest > 1 ? tab[(v >> 6) & 63] : '=',
-                     rest > 2 ? tab[v & 63] : '='};
-        buf_append(out, q, 4);
-    }
+    base64_encode(data, len, out);
 }
 
 /* label_ok - one DNS label: letters, digits, '-', '_' (selectors) or UTF-8, not edged by '-' */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/base64.h"
 #include "util/utf8.h"
 
 #define ENCWORD_MAX_CHARSET 40
@@ -100,23 +101,6 @@ decode_q(const char *s, size_t n, struct buf *raw, unsigned *flags)
     }
 }
 
-/* b64_value - value of a base64 digit, -1 if none */
-static int
-b64_value(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
 /* decode_b - RFC 2047 4.1 "B" text to bytes; bad digits are skipped and flagged */
 static void
 decode_b(const char *s, size_t n, struct buf *raw, unsigned *flags)
@@ -126,7 +110,7 @@ decode_b(const char *s, size_t n, struct buf *raw, unsigned *flags)
     bool pad = false;
 
     for (size_t i = 0; i < n; i++) {
-        int v = b64_value(s[i]);
+        int v = base64_digit((unsigned char)(s[i]));
         if (s[i] == '=') {
             pad = true;
             continue;

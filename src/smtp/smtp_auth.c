@@ -8,26 +8,10 @@
 #include <strings.h>
 
 #include "smtp/smtp_server_int.h"
+#include "util/base64.h"
 
 /* the largest decoded response: an RFC 4954 line of 12288 octets */
 #define SMTP_AUTH_DECODED_MAX (SMTP_AUTH_LINE_MAX / 4 * 3 + 4)
-
-/* smtp_auth_b64_value - the 6-bit value of a base64 character, -1 if none */
-static int
-smtp_auth_b64_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
 
 /* smtp_auth_b64_decode - strict base64 (padding required); "=" alone is the empty string */
 int
@@ -53,7 +37,7 @@ smtp_auth_b64_decode(const char *in, size_t len, char *out, size_t outmax, size_
                 v[k] = 0;
                 continue;
             }
-            if (pad > 0 || (v[k] = smtp_auth_b64_value(c)) < 0)
+            if (pad > 0 || (v[k] = base64_digit(c)) < 0)
                 return -1;
         }
         unsigned triple =
