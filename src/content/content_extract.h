@@ -1,0 +1,110 @@
+/*
+ * content_extract - what an attachment is and what is inside it: type detection, archives,
+ * office documents.
+ *
+ * content_magic() names a file's real type from its first bytes (at most 4 KB are looked at):
+ * zip, OOXML (docx/xlsx/pptx: a zip whose entries say so; needs the whole buffer), OLE2
+ * (doc/xls/ppt, and "encrypted OOXML": an OLE2 file holding an EncryptedPackage stream), 7z,
+ * rar, gzip, bzip2, xz, tar, pdf (encrypted when it has /Encrypt), png, jpeg, gif, PE and ELF
+ * executables, html, plain text (valid UTF-8 without NULs), else "application/octet-stream".
+ *
+ * content_extract() walks one attachment held in memory (the caller bounds its size) and
+ * reports, through callbacks:
+ *   item   each file found inside (archive entries, recursively to max_depth, and the files of
+ *          nested archives), with its path (`outer.zip/dir/inner.7z/x.txt`), detected type,
+ *          size, SHA-256, and whether it is encrypted (password-protected zip/7z/rar entry,
+ *          encrypted office document or PDF) or truncated by a limit;
+ *   text   inspectable UTF-8 text: text entries (as is, charset sniffed: UTF-8, UTF-16 with
+ *          BOM, else Latin-1), the text of docx/xlsx/pptx (word/document.xml and headers and
+ *          footers, xl/sharedStrings.xml and inline strings, ppt/slides/*.xml: element text,
+ *          paragraphs and cells separated), for the top file itself as well as for entries.
+ * Archives handled through libarchive: zip, 7z, rar, tar (plain and gzip/bzip2/xz), gzip of a
+ * single file, cpio, iso9660. A corrupt archive is reported as an anomaly with what was read.
+ *
+ * Limits (struct content_limits): archive depth, entries per archive, bytes per entry
+ * extracted, total bytes extracted per attachment (zip bombs stop there, flagged), XML text
+ * per document. Nothing crashes on bad input; anomalies come back as bits.
+ *
+ * Ownership: callbacks get pointers valid during the call only. Pure apart from libarchive
+ * reading memory; re-entrant.
+ */
+#ifndef SW_CONTENT_CONTENT_EXTRACT_H
+#define SW_CONTENT_CONTENT_EXTRACT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum content_kind {
+    CONTENT_UNKNOWN,
+    CONTENT_TEXT,
+    CONTENT_HTML,
+    CONTENT_ZIP,
+    CONTENT_DOCX,
+    CONTENT_XLSX,
+    CONTENT_PPTX,
+    CONTENT_OLE2,           /* doc/xls/ppt/msg */
+    CONTENT_OFFICE_ENCRYPTED, /* OLE2 holding EncryptedPackage */
+    CONTENT_7Z,
+    CONTENT_RAR,
+    CONTENT_GZIP,
+    CONTENT_BZIP2,
+    CONTENT_XZ,
+    CONTENT_TAR,
+    CONTENT_PDF,
+    CONTENT_PNG,
+    CONTENT_JPEG,
+    CONTENT_GIF,
+    CONTENT_PE,
+    CONTENT_ELF,
+};
+
+struct content_type {
+    enum content_kind kind;
+    const char *mime;  /* e.g. "application/zip" */
+    const char *label; /* short stable name, e.g. "zip", "docx", "encrypted_office" */
+    bool archive;      /* content_extract walks into it */
+    bool encrypted;    /* the whole file is encrypted (office, PDF with /Encrypt) */
+};
+
+enum content_anomaly {
+    CONTENT_ANOM_CORRUPT = 1u << 0,     /* an archive or document that could not be read whole */
+    CONTENT_ANOM_DEPTH = 1u << 1,       /* nested archives past max_depth */
+    CONTENT_ANOM_ENTRIES = 1u << 2,     /* more entries than max_entries */
+    CONTENT_ANOM_SIZE = 1u << 3,        /* an entry or the total past its byte limit */
+    CONTENT_ANOM_RATIO = 1u << 4,       /* expansion ratio of a zip bomb */
+    CONTENT_ANOM_ENCRYPTED = 1u << 5,   /* something encrypted was found */
+};
+
+struct content_limits {
+    unsigned max_depth;      /* archives inside archives; default 3 */
+    unsigned max_entries;    /* per archive; default 10000 */
+    uint64_t max_entry_bytes; /* extracted per entry; default 32 MB */
+    uint64_t max_total_bytes; /* extracted per attachment; default 256 MB */
+};
+
+struct content_item {
+    const char *path; /* "a.zip/dir/x.txt" (the attachment's own name first) */
+    unsigned depth;   /* 1 for entries of the attachment, 2 inside a nested archive... */
+    struct content_type type;
+    uint64_t size;    /* as declared by the archive, or extracted */
+    uint8_t sha256[32];
+    bool have_hash;   /* false when encrypted or truncated */
+    bool encrypted;
+    bool truncated;
+};
+
+struct content_extract_callbacks {
+    void (*item)(void *ctx, const struct content_item *it);
+    /* it is the file the text comes from (the attachment itself has depth 0) */
+    void (*text)(void *ctx, const struct content_item *it, const uint8_t *utf8, size_t len);
+};
+
+struct content_limits content_limits_default(void);
+struct content_type content_magic(const uint8_t *data, size_t len);
+/* content_extract - walk one attachment; returns enum content_anomaly bits */
+unsigned content_extract(const uint8_t *data, size_t len, const char *name,
+                         const struct content_limits *lim,
+                         const struct content_extract_callbacks *cb, void *ctx);
+
+#endif
