@@ -136,6 +136,60 @@ struct cfg_dkim_key {
 
 enum cfg_alignment { CFG_ALIGN_OFF, CFG_ALIGN_RELAXED, CFG_ALIGN_STRICT };
 
+/* A custom DLP detector (dlp.detectors[]): exactly one of keywords, regex, edm. */
+struct cfg_dlp_detector {
+    char *id;
+    char *description;
+    char **keywords; /* literal words or phrases */
+    size_t nkeywords;
+    char **regex; /* regular expressions (Hyperscan / PCRE syntax) */
+    size_t nregex;
+    char *edm;      /* exact data match: a CSV file of records */
+    char **columns; /* edm: columns kept; NULL = all */
+    size_t ncolumns;
+    char *primary; /* edm: the strongly shaped column; NULL = the first */
+    unsigned min_cells;
+    unsigned confidence;
+    bool case_sensitive;
+    int line;
+};
+
+enum cfg_content_action { CFG_ACTION_TAG, CFG_ACTION_QUARANTINE, CFG_ACTION_REJECT };
+
+/* A content rule (dlp.rules[]): findings of a detector -> an action. */
+struct cfg_dlp_rule {
+    char *detector; /* id, category or "*" */
+    unsigned min_count;
+    unsigned min_confidence;
+    enum cfg_content_action action;
+    int line;
+};
+
+/* What the content engine (MIME + attachments + DLP) may spend on one message. */
+struct cfg_content {
+    unsigned max_depth;
+    unsigned max_parts;
+    uint64_t max_header_size;
+    uint64_t max_part_size;    /* decoded bytes per part */
+    uint64_t max_decoded_size; /* decoded bytes per message */
+    uint64_t max_attachment_size;
+    unsigned archive_depth;
+    unsigned archive_max_entries;
+    uint64_t archive_max_entry_size;
+    uint64_t archive_max_size;
+    bool infostealer;
+};
+
+struct cfg_dlp {
+    char **disable; /* built-in detector ids or categories */
+    size_t ndisable;
+    unsigned context_window;
+    struct cfg_dlp_detector *detectors;
+    size_t ndetectors;
+    struct cfg_dlp_rule *rules;
+    size_t nrules;
+};
+
 struct cfg_events {
     char *file; /* "-" = stdout (default) */
 };
@@ -157,6 +211,8 @@ struct sw_config {
     enum cfg_alignment alignment; /* policy.alignment: off (default), relaxed, strict */
     bool require_domain_proof;    /* policy.require_domain_proof: DNS proof of each domain */
     char *public_suffix_list;     /* policy.public_suffix_list: for relaxed alignment */
+    struct cfg_content content;   /* content: limits of MIME and attachment inspection */
+    struct cfg_dlp dlp;           /* dlp: detectors and rules */
     struct {
         char *servers;       /* dns.servers: "HOST[:PORT],..."; NULL = /etc/resolv.conf */
         unsigned timeout_ms; /* dns.timeout */

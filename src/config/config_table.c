@@ -14,6 +14,8 @@
 #define LISTEN_OFF(field) offsetof(struct cfg_listen, field)
 #define ID_OFF(field) offsetof(struct cfg_identity, field)
 #define DKIM_OFF(field) offsetof(struct cfg_dkim_key, field)
+#define DET_OFF(field) offsetof(struct cfg_dlp_detector, field)
+#define RULE_OFF(field) offsetof(struct cfg_dlp_rule, field)
 
 #define SECONDS_PER_DAY 86400u
 
@@ -24,6 +26,7 @@ static const char *const dkim_canon_choices[] = {"relaxed/relaxed", "relaxed/sim
                                                  "simple/relaxed", "simple/simple", NULL};
 static const char *const log_level_choices[] = {"debug", "info", "warning", "error", NULL};
 static const char *const alignment_choices[] = {"off", "relaxed", "strict", NULL};
+static const char *const action_choices[] = {"tag", "quarantine", "reject", NULL};
 
 /* clang-format off */
 const struct cfg_setting config_table[] = {
@@ -204,6 +207,99 @@ const struct cfg_setting config_table[] = {
     {.path = "dkim[].key", .type = CFG_PATH, .scope = CFG_SCOPE_DKIM,
      .off = DKIM_OFF(key), .flags = CFG_F_REQUIRED | CFG_F_READABLE, .def_doc = "(required)",
      .help = "the private key, RSA or Ed25519 PEM; it must exist and be readable"},
+    {.path = "content.max_depth", .type = CFG_UINT, .off = CFG_OFF(content.max_depth),
+     .def = "20", .min = 1, .max = 100,
+     .help = "MIME nesting (multipart and attached messages) parsed; deeper parts are reported, "
+             "not parsed"},
+    {.path = "content.max_parts", .type = CFG_UINT, .off = CFG_OFF(content.max_parts),
+     .def = "1000", .min = 1, .max = 100000, .help = "MIME parts parsed per message"},
+    {.path = "content.max_header_size", .type = CFG_SIZE, .off = CFG_OFF(content.max_header_size),
+     .def = "256K", .min = 1024, .max = 64ull << 20, .help = "bytes of one part's header section"},
+    {.path = "content.max_part_size", .type = CFG_SIZE, .off = CFG_OFF(content.max_part_size),
+     .def = "64M", .min = 1024, .max = 1ull << 32, .help = "decoded bytes of one part that are inspected"},
+    {.path = "content.max_decoded_size", .type = CFG_SIZE,
+     .off = CFG_OFF(content.max_decoded_size), .def = "256M", .min = 1024, .max = 1ull << 36,
+     .help = "decoded bytes of one message that are inspected"},
+    {.path = "content.max_attachment_size", .type = CFG_SIZE,
+     .off = CFG_OFF(content.max_attachment_size), .def = "32M", .min = 1024, .max = 1ull << 32,
+     .help = "bytes of one attachment held in memory to open it (archives, office documents); "
+             "a larger one is hashed whole but inspected only this far"},
+    {.path = "content.archive_depth", .type = CFG_UINT, .off = CFG_OFF(content.archive_depth),
+     .def = "3", .min = 0, .max = 20, .help = "archives inside archives that are opened"},
+    {.path = "content.archive_max_entries", .type = CFG_UINT,
+     .off = CFG_OFF(content.archive_max_entries), .def = "10000", .min = 1, .max = 10000000,
+     .help = "entries listed per archive"},
+    {.path = "content.archive_max_entry_size", .type = CFG_SIZE,
+     .off = CFG_OFF(content.archive_max_entry_size), .def = "32M", .min = 1024, .max = 1ull << 32,
+     .help = "bytes extracted from one archive entry"},
+    {.path = "content.archive_max_size", .type = CFG_SIZE,
+     .off = CFG_OFF(content.archive_max_size), .def = "256M", .min = 1024, .max = 1ull << 36,
+     .help = "bytes extracted from one attachment in all (zip bombs stop here, reported)"},
+    {.path = "content.infostealer", .type = CFG_BOOL, .off = CFG_OFF(content.infostealer),
+     .def = "true",
+     .help = "look for the message shapes of infostealers (subjects, banners, attachment names, "
+             "a sender mailing itself)"},
+    {.path = "dlp.disable", .type = CFG_STRING_LIST, .off = CFG_OFF(dlp.disable),
+     .off_port = CFG_OFF(dlp.ndisable), .def_doc = "(none)",
+     .help = "built-in detectors (ids or categories, see `smtpwarden scan --list-detectors`) "
+             "left out"},
+    {.path = "dlp.context_window", .type = CFG_UINT, .off = CFG_OFF(dlp.context_window),
+     .def = "100", .min = 0, .max = 4096,
+     .help = "bytes before and after a value searched for its context words"},
+    {.path = "dlp.detectors", .type = CFG_MAP_LIST,
+     .off = CFG_OFF(dlp.detectors), .off_port = CFG_OFF(dlp.ndetectors), .max = 1000,
+     .item_scope = CFG_SCOPE_DLP_DETECTOR, .item_size = sizeof(struct cfg_dlp_detector),
+     .off_line = DET_OFF(line), .item = "detector", .items = "detectors",
+     .shape = "{ id, keywords | regex | edm }", .def_doc = "(none)",
+     .help = "custom detectors, reported as custom.ID"},
+    {.path = "dlp.detectors[].id", .type = CFG_STRING, .scope = CFG_SCOPE_DLP_DETECTOR,
+     .off = DET_OFF(id), .flags = CFG_F_REQUIRED, .def_doc = "(required)",
+     .help = "a short name: letters, digits, '_' and '-'"},
+    {.path = "dlp.detectors[].description", .type = CFG_STRING, .scope = CFG_SCOPE_DLP_DETECTOR,
+     .off = DET_OFF(description), .def_doc = "(none)", .help = "shown with its findings"},
+    {.path = "dlp.detectors[].keywords", .type = CFG_STRING_LIST, .scope = CFG_SCOPE_DLP_DETECTOR,
+     .off = DET_OFF(keywords), .off_port = DET_OFF(nkeywords), .def_doc = "(none)",
+     .help = "words or phrases, matched as written (case-insensitive unless case_sensitive)"},
+    {.path = "dlp.detectors[].regex", .type = CFG_STRING_LIST, .scope = CFG_SCOPE_DLP_DETECTOR,
+     .off = DET_OFF(regex), .off_port = DET_OFF(nregex), .def_doc = "(none)",
+     .help = "regular expressions (PCRE syntax as Hyperscan takes it)"},
+    {.path = "dlp.detectors[].edm", .type = CFG_PATH, .scope = CFG_SCOPE_DLP_DETECTOR,
+     .off = DET_OFF(edm), .flags = CFG_F_READABLE, .def_doc = "(none)",
+     .help = "exact data match: a CSV file of records (first row: column names); only salted "
+             "hashes of its cells are kept"},
+    {.path = "dlp.detectors[].columns", .type = CFG_STRING_LIST, .scope = CFG_SCOPE_DLP_DETECTOR,
+     .off = DET_OFF(columns), .off_port = DET_OFF(ncolumns), .def_doc = "(all)",
+     .help = "edm: the columns that are matched"},
+    {.path = "dlp.detectors[].primary", .type = CFG_STRING, .scope = CFG_SCOPE_DLP_DETECTOR,
+     .off = DET_OFF(primary), .def_doc = "(the first column)",
+     .help = "edm: the strongly shaped column (an id number, a card) a match must include"},
+    {.path = "dlp.detectors[].min_cells", .type = CFG_UINT, .scope = CFG_SCOPE_DLP_DETECTOR,
+     .off = DET_OFF(min_cells), .def = "2", .min = 1, .max = 64,
+     .help = "edm: cells of one record that must appear near each other"},
+    {.path = "dlp.detectors[].confidence", .type = CFG_UINT, .scope = CFG_SCOPE_DLP_DETECTOR,
+     .off = DET_OFF(confidence), .def = "80", .min = 1, .max = 100,
+     .help = "the confidence its findings carry"},
+    {.path = "dlp.detectors[].case_sensitive", .type = CFG_BOOL, .scope = CFG_SCOPE_DLP_DETECTOR,
+     .off = DET_OFF(case_sensitive), .def = "false", .help = "keywords and regex match case"},
+    {.path = "dlp.rules", .type = CFG_MAP_LIST,
+     .off = CFG_OFF(dlp.rules), .off_port = CFG_OFF(dlp.nrules), .max = 1000,
+     .item_scope = CFG_SCOPE_DLP_RULE, .item_size = sizeof(struct cfg_dlp_rule),
+     .off_line = RULE_OFF(line), .item = "rule", .items = "rules",
+     .shape = "{ detector, action }",
+     .def_doc = "(infostealer and secret: quarantine; anything else at confidence 50: tag)",
+     .help = "what findings do to a message: the most severe matching rule decides"},
+    {.path = "dlp.rules[].detector", .type = CFG_STRING, .scope = CFG_SCOPE_DLP_RULE,
+     .off = RULE_OFF(detector), .flags = CFG_F_REQUIRED, .def_doc = "(required)",
+     .help = "a detector id (card, custom.projects), a category (national_id) or *"},
+    {.path = "dlp.rules[].min_count", .type = CFG_UINT, .scope = CFG_SCOPE_DLP_RULE,
+     .off = RULE_OFF(min_count), .def = "1", .min = 1, .max = 1000000,
+     .help = "findings of that detector in one message"},
+    {.path = "dlp.rules[].min_confidence", .type = CFG_UINT, .scope = CFG_SCOPE_DLP_RULE,
+     .off = RULE_OFF(min_confidence), .def = "0", .min = 0, .max = 100,
+     .help = "only findings at least this confident count"},
+    {.path = "dlp.rules[].action", .type = CFG_ENUM, .scope = CFG_SCOPE_DLP_RULE,
+     .off = RULE_OFF(action), .def = "tag", .choices = action_choices,
+     .help = "tag (a header and an event), quarantine (kept aside, not delivered) or reject"},
     {.path = "dns.servers", .type = CFG_STRING, .off = CFG_OFF(dns.servers),
      .def_doc = "(/etc/resolv.conf)",
      .help = "DNS servers for the lookups the gateway makes itself (the keys of DKIM signatures "
