@@ -11,6 +11,7 @@ int cmd_gateway(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 int cmd_hash_password(int argc, char **argv);
 int cmd_domain(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 
 /* cli_is_flag - argv[i] is --name or -short */
 int cli_is_flag(const char *arg, const char *long_name, const char *short_name);

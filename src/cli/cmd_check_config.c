@@ -4,6 +4,7 @@
 
 #include "cli/cli.h"
 #include "config/config.h"
+#include "content/content_config.h"
 
 static const char usage[] =
     "usage: smtpwarden check-config [FILE] [--reference]\n"
@@ -16,6 +17,23 @@ static const char usage[] =
     "  --reference    print the reference of every setting (Markdown) and exit\n"
     "  -h, --help     this help\n"
     "  -V, --version  print the version\n";
+
+/* content_engine_builds - the DLP detectors compile and the rules name real detectors (what
+ * only building the engine can tell: a regex Hyperscan refuses, an unreadable EDM table) */
+static bool
+content_engine_builds(const struct sw_config *cfg, const char *name)
+{
+    struct content_config *cc = content_config_options(cfg);
+    char err[512];
+    struct content_engine *e = content_engine_new(&cc->opt, err, sizeof err);
+    bool ok = e != NULL;
+
+    if (!ok)
+        fprintf(stderr, "%s: error: dlp: %s\n", name, err);
+    content_engine_free(e);
+    content_config_free(cc);
+    return ok;
+}
 
 int
 cmd_check_config(int argc, char **argv)
@@ -50,6 +68,10 @@ cmd_check_config(int argc, char **argv)
         cfg = config_load_string(text, strlen(text), NULL, &d);
     }
     fwrite(d.text.data, 1, d.text.len, stderr);
+    if (cfg != NULL && !content_engine_builds(cfg, path ? path : "<embedded>")) {
+        cfg = config_free(cfg);
+        d.errors++;
+    }
     if (cfg != NULL)
         printf("%s: OK (%u warning%s)\n", path ? path : "<embedded>", d.warnings,
                d.warnings == 1 ? "" : "s");

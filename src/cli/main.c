@@ -14,6 +14,7 @@ static const char usage[] =
     "  check-config   validate a configuration file and explain its mistakes\n"
     "  hash-password  read a password on stdin, print a hash for the users file\n"
     "  domain         prove domain ownership through DNS (token, verify)\n"
+    "  scan           inspect message files: attachments, sensitive data, infostealer shapes\n"
     "\n"
     "options:\n"
     "  -h, --help     this help (each command has its own: smtpwarden COMMAND --help)\n"
@@ -57,6 +58,7 @@ main(int argc, char **argv)
         {"check-config", cmd_check_config},
         {"hash-password", cmd_hash_password},
         {"domain", cmd_domain},
+        {"scan", cmd_scan},
     };
 
     if (argc < 2) {
