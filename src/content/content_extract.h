@@ -6,7 +6,10 @@
  * zip, OOXML (docx/xlsx/pptx: a zip whose entries say so; needs the whole buffer), OLE2
  * (doc/xls/ppt, and "encrypted OOXML": an OLE2 file holding an EncryptedPackage stream), 7z,
  * rar, gzip, bzip2, xz, tar, pdf (encrypted when it has /Encrypt), png, jpeg, gif, PE and ELF
- * executables, html, plain text (valid UTF-8 without NULs), else "application/octet-stream".
+ * executables, html, plain text (valid UTF-8 without NULs, UTF-16 with a BOM, or 8-bit text
+ * without control characters, read as Latin-1), cpio, iso9660, else
+ * "application/octet-stream". Two checks read the whole buffer: the zip names of OOXML and the
+ * OLE2 directory; a PDF's /Encrypt is searched in the whole buffer too.
  *
  * content_extract() walks one attachment held in memory (the caller bounds its size) and
  * reports, through callbacks:
@@ -16,14 +19,21 @@
  *          encrypted office document or PDF) or truncated by a limit;
  *   text   inspectable UTF-8 text: text entries (as is, charset sniffed: UTF-8, UTF-16 with
  *          BOM, else Latin-1), the text of docx/xlsx/pptx (word/document.xml and headers and
- *          footers, xl/sharedStrings.xml and inline strings, ppt/slides/*.xml: element text,
+ *          footers, xl/sharedStrings.xml and inline strings, ppt/slides/slideN.xml: element text,
  *          paragraphs and cells separated), for the top file itself as well as for entries.
  * Archives handled through libarchive: zip, 7z, rar, tar (plain and gzip/bzip2/xz), gzip of a
  * single file, cpio, iso9660. A corrupt archive is reported as an anomaly with what was read.
+ * Only formats and filters that libarchive implements itself are enabled (no mtree, which
+ * reads files named in it from disk; no filter that runs an external program).
+ *
+ * Order: the attachment's own item first (depth 0, name as path; name NULL: "attachment"),
+ * then each entry before what is inside it. A gzip/bzip2/xz of a single file yields one entry
+ * named by the gzip header or by the attachment name without its suffix.
  *
  * Limits (struct content_limits): archive depth, entries per archive, bytes per entry
- * extracted, total bytes extracted per attachment (zip bombs stop there, flagged), XML text
- * per document. Nothing crashes on bad input; anomalies come back as bits.
+ * extracted, total bytes extracted per attachment (zip bombs stop there, flagged), expansion
+ * ratio per archive; the text of a document is bounded by max_entry_bytes. Nothing crashes
+ * on bad input; anomalies come back as bits.
  *
  * Ownership: callbacks get pointers valid during the call only. Pure apart from libarchive
  * reading memory; re-entrant.
@@ -57,6 +67,8 @@ enum content_kind {
     CONTENT_GIF,
     CONTENT_PE,
     CONTENT_ELF,
+    CONTENT_CPIO,
+    CONTENT_ISO9660,
 };
 
 struct content_type {
@@ -81,6 +93,8 @@ struct content_limits {
     unsigned max_entries;    /* per archive; default 10000 */
     uint64_t max_entry_bytes; /* extracted per entry; default 32 MB */
     uint64_t max_total_bytes; /* extracted per attachment; default 256 MB */
+    unsigned max_ratio;       /* bytes an archive may expand to per byte of it, once past
+                                 1 MB (declared sizes count); default 100; 0: no check */
 };
 
 struct content_item {
@@ -89,9 +103,10 @@ struct content_item {
     struct content_type type;
     uint64_t size;    /* as declared by the archive, or extracted */
     uint8_t sha256[32];
-    bool have_hash;   /* false when encrypted or truncated */
+    bool have_hash;   /* false when the bytes could not all be read: an encrypted entry, a
+                         limit, corrupt data (an encrypted document read whole has one) */
     bool encrypted;
-    bool truncated;
+    bool truncated;   /* cut short by a limit or by corrupt data */
 };
 
 struct content_extract_callbacks {

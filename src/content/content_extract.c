@@ -1,0 +1,146 @@
+/* content_extract - one attachment's walk: its own item, its text, and what is inside it. */
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "content/content_extract_impl.h"
+#include "util/utf8.h"
+
+/* utf16_to_utf8 - UTF-16 after its BOM; unpaired surrogates and an odd last byte as U+FFFD */
+static bool
+utf16_to_utf8(const uint8_t *s, size_t len, bool be, struct buf *out)
+{
+    size_t i = 0;
+
+    while (i + 1 < len) {
+        uint32_t u = be ? (uint32_t)(s[i] << 8 | s[i + 1]) : (uint32_t)(s[i] | s[i + 1] << 8);
+        i += 2;
+        if (u >= 0xD800 && u <= 0xDBFF && i + 1 < len) {
+            uint32_t l = be ? (uint32_t)(s[i] << 8 | s[i + 1]) : (uint32_t)(s[i] | s[i + 1] << 8);
+            if (l >= 0xDC00 && l <= 0xDFFF) {
+                u = 0x10000 + ((u - 0xD800) << 10) + (l - 0xDC00);
+                i += 2;
+            }
+        }
+        if (cx_utf8_put(out, u) != 0)
+            return false;
+    }
+    return i == len || cx_utf8_put(out, 0xFFFD) == 0;
+}
+
+/* mostly_utf8 - whether bytes that are not valid UTF-8 are outnumbered by sequences that are:
+ * then they are damage in UTF-8 text, else the text is 8-bit (Latin-1) */
+static bool
+mostly_utf8(const uint8_t *s, size_t len)
+{
+    size_t multi = 0, bad = 0;
+
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_valid_len(s + i, len - i);
+        if (n == 0) {
+            bad++;
+            n = 1;
+        } else if (n > 1) {
+            multi++;
+        }
+        i += n;
+    }
+    return bad == 0 || multi > bad;
+}
+
+bool
+cx_text_to_utf8(const uint8_t *s, size_t len, struct buf *out)
+{
+    if (len >= 2 && (s[0] == 0xFF && s[1] == 0xFE))
+        return utf16_to_utf8(s + 2, len - 2, false, out);
+    if (len >= 2 && (s[0] == 0xFE && s[1] == 0xFF))
+        return utf16_to_utf8(s + 2, len - 2, true, out);
+    if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+        s += 3;
+        len -= 3;
+    }
+    if (!mostly_utf8(s, len)) {
+        for (size_t i = 0; i < len; i++)
+            if (cx_utf8_put(out, s[i]) != 0)
+                return false;
+        return true;
+    }
+    size_t room = out->max == 0 ? len : out->max - out->len, n = len < room ? len : room;
+    while (n > 0 && n < len && (s[n] & 0xC0) == 0x80)
+        n--; /* cut at a character boundary */
+    utf8_sanitize((const char *)s, n, out);
+    return n == len;
+}
+
+/* emit_text - the text of a text file or an office document, bounded by max_entry_bytes */
+static void
+emit_text(struct cx_walk *w, const struct content_item *it, const uint8_t *data, size_t len,
+          bool whole)
+{
+    enum content_kind k = it->type.kind;
+    size_t max =
+        w->lim.max_entry_bytes > SIZE_MAX - 1 ? SIZE_MAX - 1 : (size_t)w->lim.max_entry_bytes;
+    struct buf out;
+
+    if (k != CONTENT_TEXT && k != CONTENT_HTML && k != CONTENT_DOCX && k != CONTENT_XLSX &&
+        k != CONTENT_PPTX)
+        return;
+    if ((k == CONTENT_DOCX || k == CONTENT_XLSX || k == CONTENT_PPTX) && !whole)
+        return; /* a zip cut short cannot be opened */
+    buf_init(&out, max == 0 ? 1 : max);
+    if (k == CONTENT_TEXT || k == CONTENT_HTML) {
+        if (!cx_text_to_utf8(data, len, &out))
+            w->anom |= CONTENT_ANOM_SIZE;
+    } else {
+        w->anom |= cx_ooxml_text(w, data, len, k, &out);
+    }
+    if (out.len > 0 && w->cb->text != NULL)
+        w->cb->text(w->ctx, it, (const uint8_t *)out.data, out.len);
+    buf_release(&out);
+}
+
+void
+cx_analyse(struct cx_walk *w, struct content_item *it, const uint8_t *data, size_t len, bool whole)
+{
+    unsigned max_depth = w->lim.max_depth < CX_DEPTH_CAP ? w->lim.max_depth : CX_DEPTH_CAP;
+
+    if (it->type.encrypted)
+        it->encrypted = true;
+    if (it->encrypted)
+        w->anom |= CONTENT_ANOM_ENCRYPTED;
+    if (w->cb->item != NULL)
+        w->cb->item(w->ctx, it);
+    if (data == NULL)
+        return;
+    emit_text(w, it, data, len, whole);
+    if (!it->type.archive || !whole)
+        return;
+    if (it->depth >= max_depth) {
+        w->anom |= CONTENT_ANOM_DEPTH;
+        return;
+    }
+    cx_archive_walk(w, data, len, it->path, it->depth, it->type.kind);
+}
+
+unsigned
+content_extract(const uint8_t *data, size_t len, const char *name, const struct content_limits *lim,
+                const struct content_extract_callbacks *cb, void *ctx)
+{
+    static const struct content_extract_callbacks none = {NULL, NULL};
+    struct cx_walk w = {
+        .lim = lim != NULL ? *lim : content_limits_default(),
+        .cb = cb != NULL ? cb : &none,
+        .ctx = ctx,
+    };
+    struct content_item it = {.path = name != NULL ? name : "attachment"};
+    unsigned mdlen = 0;
+
+    if (data == NULL)
+        len = 0;
+    it.type = content_magic(data, len);
+    it.size = len;
+    it.have_hash = EVP_Digest(len > 0 ? data : (const uint8_t *)"", len, it.sha256, &mdlen,
+                              EVP_sha256(), NULL) == 1;
+    cx_analyse(&w, &it, data != NULL ? data : (const uint8_t *)"", len, true);
+    return w.anom;
+}

@@ -1,0 +1,112 @@
+/*
+ * content_extract_impl - what the files behind content_extract.h share and nobody else
+ * includes (tests aside).
+ *
+ * content_magic.c    content_magic(), content_limits_default(), the zip name and OLE2
+ *                    directory scans that tell OOXML and encrypted office files apart
+ * content_extract.c  content_extract(): one walk per attachment, the analysis of each file
+ *                    found (item, text, document, nested archive), charset sniffing
+ * content_archive.c  the libarchive walk of one archive held in memory, entry reading with
+ *                    the byte, entry and ratio limits, SHA-256
+ * content_ooxml.c    docx/xlsx/pptx: the XML parts read through libarchive, their text
+ * content_xml.c      a small XML scanner: tags, attributes, text, entities
+ *
+ * All state is per call (struct cx_walk): re-entrant.
+ */
+#ifndef SW_CONTENT_CONTENT_EXTRACT_IMPL_H
+#define SW_CONTENT_CONTENT_EXTRACT_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "content/content_extract.h"
+#include "util/buf.h"
+
+struct archive;
+struct archive_entry;
+
+/* deepest nesting walked whatever the configuration says: bounds the C stack */
+#define CX_DEPTH_CAP 32
+/* bytes of a file's start that decide whether the rest is kept in memory (iso9660 has its
+ * signature at 32769) */
+#define CX_HEAD_BYTES 36864
+/* an archive may expand past max_ratio times its size only below this many bytes */
+#define CX_RATIO_FLOOR (1u << 20)
+
+/* cx_walk - the state of one content_extract() call */
+struct cx_walk {
+    struct content_limits lim;
+    const struct content_extract_callbacks *cb;
+    void *ctx;
+    unsigned anom;  /* enum content_anomaly bits */
+    uint64_t total; /* bytes decompressed so far (read or skipped), against max_total_bytes */
+    bool stop;      /* max_total_bytes reached: read nothing more */
+};
+
+/* cx_entry - one archive entry as read: the whole of it, or its head when the rest is of no
+ * interest (images, executables, unknown binary) or past a limit */
+struct cx_entry {
+    struct buf data; /* everything read when kept, else the first CX_HEAD_BYTES */
+    uint64_t n;      /* bytes read (all hashed) */
+    uint8_t sha256[32];
+    bool kept;      /* data holds all n bytes */
+    bool complete;  /* read to its end: the hash covers the whole entry */
+    bool truncated; /* stopped by a limit (or by w->stop) */
+    bool hit_limit; /* ... namely by the limit given to cx_entry_read */
+    bool failed;    /* libarchive reported an error in the data */
+    bool fatal;     /* ... and the archive cannot be read further */
+};
+
+/* content_extract.c */
+/* cx_analyse - report one file (item, text, document text) and walk into it if an archive */
+void cx_analyse(struct cx_walk *w, struct content_item *it, const uint8_t *data, size_t len,
+                bool whole);
+/* cx_text_to_utf8 - append text in UTF-8 (BOM UTF-8/16 honoured, else UTF-8 if it mostly is,
+ * else Latin-1) up to out->max; false if cut short */
+bool cx_text_to_utf8(const uint8_t *s, size_t len, struct buf *out);
+
+/* content_archive.c */
+/* cx_archive_open - a libarchive reader over memory (the safe formats and filters only; raw
+ * for a lone compressed file); NULL if it cannot be opened */
+struct archive *cx_archive_open(const uint8_t *data, size_t len, bool raw);
+/* cx_entry_read - read the current entry, at most limit bytes and within max_total_bytes;
+ * keep_all keeps the data whatever its type; buf_release(&e->data) after */
+void cx_entry_read(struct cx_walk *w, struct archive *a, uint64_t limit, bool keep_all,
+                   struct cx_entry *e);
+/* cx_entry_name - the entry's path in UTF-8 (invalid bytes replaced), appended to out */
+void cx_entry_name(struct archive_entry *ae, struct buf *out);
+/* cx_archive_walk - report the entries of an archive (the file at path, at depth) */
+void cx_archive_walk(struct cx_walk *w, const uint8_t *data, size_t len, const char *path,
+                     unsigned depth, enum content_kind kind);
+
+/* content_ooxml.c */
+/* cx_ooxml_text - the text of a docx/xlsx/pptx, appended to out (bounded by out->max);
+ * returns anomaly bits */
+unsigned cx_ooxml_text(struct cx_walk *w, const uint8_t *data, size_t len, enum content_kind kind,
+                       struct buf *out);
+
+/* content_xml.c */
+struct cx_xml_handler {
+    /* name is the local name (prefix dropped); attrs the raw attribute text */
+    void (*open)(void *u, const char *name, size_t nlen, const char *attrs, size_t alen);
+    void (*close)(void *u, const char *name, size_t nlen);
+    /* raw: CDATA, take as is; else entities still to decode (cx_xml_decode) */
+    void (*text)(void *u, const char *s, size_t n, bool raw);
+};
+/* cx_xml_scan - one pass over an XML document; false if it ends inside markup */
+bool cx_xml_scan(const char *s, size_t len, const struct cx_xml_handler *h, void *u);
+/* cx_xml_attr - the value of attribute name in attrs (raw, entities not decoded) */
+bool cx_xml_attr(const char *attrs, size_t alen, const char *name, const char **val, size_t *vlen);
+/* cx_xml_decode - append text with the XML entities and character references decoded;
+ * -1 when out->max stops it */
+int cx_xml_decode(const char *s, size_t n, struct buf *out);
+/* cx_utf8_put - append one code point (invalid ones as U+FFFD); -1 past out->max */
+int cx_utf8_put(struct buf *out, uint32_t cp);
+
+/* content_magic.c */
+/* cx_ole2_label - the kind of OLE2 file from its directory entries: "doc", "xls", "ppt",
+ * "msg", "encrypted_office" or NULL */
+const char *cx_ole2_label(const uint8_t *data, size_t len);
+
+#endif

@@ -1,0 +1,395 @@
+/* content_magic - a file's real type from its bytes, and the default extraction limits. */
+#include <string.h>
+#include <strings.h>
+
+#include "content/content_extract_impl.h"
+
+/* what content_magic looks at, except the whole-buffer checks named in the header */
+#define MAGIC_WINDOW 4096
+
+static const struct content_type types[] = {
+    [CONTENT_UNKNOWN] = {CONTENT_UNKNOWN, "application/octet-stream", "binary", false, false},
+    [CONTENT_TEXT] = {CONTENT_TEXT, "text/plain", "text", false, false},
+    [CONTENT_HTML] = {CONTENT_HTML, "text/html", "html", false, false},
+    [CONTENT_ZIP] = {CONTENT_ZIP, "application/zip", "zip", true, false},
+    [CONTENT_DOCX] = {CONTENT_DOCX,
+                      "application/"
+                      "vnd.openxmlformats-officedocument.wordprocessingml.document",
+                      "docx", false, false},
+    [CONTENT_XLSX] = {CONTENT_XLSX,
+                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx",
+                      false, false},
+    [CONTENT_PPTX] = {CONTENT_PPTX,
+                      "application/"
+                      "vnd.openxmlformats-officedocument.presentationml.presentation",
+                      "pptx", false, false},
+    [CONTENT_OLE2] = {CONTENT_OLE2, "application/x-ole-storage", "ole2", false, false},
+    [CONTENT_OFFICE_ENCRYPTED] = {CONTENT_OFFICE_ENCRYPTED, "application/x-ole-storage",
+                                  "encrypted_office", false, true},
+    [CONTENT_7Z] = {CONTENT_7Z, "application/x-7z-compressed", "7z", true, false},
+    [CONTENT_RAR] = {CONTENT_RAR, "application/vnd.rar", "rar", true, false},
+    [CONTENT_GZIP] = {CONTENT_GZIP, "application/gzip", "gzip", true, false},
+    [CONTENT_BZIP2] = {CONTENT_BZIP2, "application/x-bzip2", "bzip2", true, false},
+    [CONTENT_XZ] = {CONTENT_XZ, "application/x-xz", "xz", true, false},
+    [CONTENT_TAR] = {CONTENT_TAR, "application/x-tar", "tar", true, false},
+    [CONTENT_PDF] = {CONTENT_PDF, "application/pdf", "pdf", false, false},
+    [CONTENT_PNG] = {CONTENT_PNG, "image/png", "png", false, false},
+    [CONTENT_JPEG] = {CONTENT_JPEG, "image/jpeg", "jpeg", false, false},
+    [CONTENT_GIF] = {CONTENT_GIF, "image/gif", "gif", false, false},
+    [CONTENT_PE] = {CONTENT_PE, "application/vnd.microsoft.portable-executable", "pe", false,
+                    false},
+    [CONTENT_ELF] = {CONTENT_ELF, "application/x-executable", "elf", false, false},
+    [CONTENT_CPIO] = {CONTENT_CPIO, "application/x-cpio", "cpio", true, false},
+    [CONTENT_ISO9660] = {CONTENT_ISO9660, "application/x-iso9660-image", "iso9660", true, false},
+};
+
+/* an OLE2 file's flavour, by the name of a directory entry */
+static const struct {
+    const char *name;
+    bool prefix;
+    const char *label;
+    const char *mime;
+} ole2_names[] = {
+    {"EncryptedPackage", false, "encrypted_office", "application/x-ole-storage"},
+    {"WordDocument", false, "doc", "application/msword"},
+    {"Workbook", false, "xls", "application/vnd.ms-excel"},
+    {"Book", false, "xls", "application/vnd.ms-excel"},
+    {"PowerPoint Document", false, "ppt", "application/vnd.ms-powerpoint"},
+    {"__substg1.0_", true, "msg", "application/vnd.ms-outlook"},
+};
+
+struct content_limits
+content_limits_default(void)
+{
+    return (struct content_limits){
+        .max_depth = 3,
+        .max_entries = 10000,
+        .max_entry_bytes = 32u << 20,
+        .max_total_bytes = 256u << 20,
+        .max_ratio = 100,
+    };
+}
+
+static bool
+has_prefix(const uint8_t *d, size_t len, const void *magic, size_t mlen)
+{
+    return len >= mlen && memcmp(d, magic, mlen) == 0;
+}
+
+static uint16_t
+le16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t
+le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* ooxml_by_name - which OOXML document a zip entry name marks, or CONTENT_ZIP */
+static enum content_kind
+ooxml_by_name(const uint8_t *name, size_t n)
+{
+    static const struct {
+        const char *part;
+        enum content_kind kind;
+    } parts[] = {{"word/document.xml", CONTENT_DOCX},
+                 {"xl/workbook.xml", CONTENT_XLSX},
+                 {"ppt/presentation.xml", CONTENT_PPTX}};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        if (n == strlen(parts[i].part) && memcmp(name, parts[i].part, n) == 0)
+            return parts[i].kind;
+    return CONTENT_ZIP;
+}
+
+/* zip_central_kind - scan the central directory's names; -1 when there is none to read */
+static int
+zip_central_kind(const uint8_t *d, size_t len)
+{
+    size_t lo = len > 65535 + 22 ? len - 65535 - 22 : 0;
+    size_t eocd = SIZE_MAX;
+
+    for (size_t i = len >= 22 ? len - 22 + 1 : 0; i-- > lo;) {
+        if (memcmp(d + i, "PK\5\6", 4) == 0) {
+            eocd = i;
+            break;
+        }
+    }
+    if (eocd == SIZE_MAX)
+        return -1;
+    uint32_t count = le16(d + eocd + 10), off = le32(d + eocd + 16);
+    if (off >= len)
+        return -1;
+    size_t p = off;
+    for (uint32_t k = 0; k < count && p + 46 <= len; k++) {
+        if (memcmp(d + p, "PK\1\2", 4) != 0)
+            break;
+        size_t nlen = le16(d + p + 28), xlen = le16(d + p + 30), clen = le16(d + p + 32);
+        if (p + 46 + nlen > len)
+            break;
+        enum content_kind k2 = ooxml_by_name(d + p + 46, nlen);
+        if (k2 != CONTENT_ZIP)
+            return (int)k2;
+        p += 46 + nlen + xlen + clen;
+    }
+    return CONTENT_ZIP;
+}
+
+/* zip_local_kind - walk the local headers from the start (a zip cut short has no central
+ * directory) */
+static enum content_kind
+zip_local_kind(const uint8_t *d, size_t len)
+{
+    size_t p = 0;
+
+    while (p + 30 <= len && memcmp(d + p, "PK\3\4", 4) == 0) {
+        size_t nlen = le16(d + p + 26), xlen = le16(d + p + 28);
+        uint64_t csize = le32(d + p + 18);
+        if (p + 30 + nlen > len)
+            break;
+        enum content_kind k = ooxml_by_name(d + p + 30, nlen);
+        if (k != CONTENT_ZIP)
+            return k;
+        if ((le16(d + p + 6) & 8) != 0 && csize == 0)
+            break; /* size in a data descriptor after the data: cannot skip */
+        if (csize > len - p - 30 - nlen)
+            break;
+        p += 30 + nlen + xlen + (size_t)csize;
+    }
+    return CONTENT_ZIP;
+}
+
+/* ole2_entry_is - whether the UTF-16LE directory entry name is s (or starts with it) */
+static bool
+ole2_entry_is(const uint8_t *e, const char *s, bool prefix)
+{
+    size_t nbytes = le16(e + 64), n = strlen(s);
+
+    if (nbytes < 2 || nbytes > 64 || nbytes % 2 != 0)
+        return false;
+    size_t chars = nbytes / 2 - 1; /* the length counts the terminating NUL */
+    if (prefix ? chars < n : chars != n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (e[2 * i] != (uint8_t)s[i] || e[2 * i + 1] != 0)
+            return false;
+    return true;
+}
+
+/*
+ * cx_ole2_label - the directory of a compound file is a chain of sectors, and every sector
+ * starts at a multiple of the sector size (512 or 4096, both multiples of the 128-byte entry),
+ * so every entry sits at a multiple of 128 past the header: scanning those positions finds the
+ * names without following the FAT, which a damaged file may not let us do.
+ */
+const char *
+cx_ole2_label(const uint8_t *data, size_t len)
+{
+    const char *best = NULL;
+    size_t rank = sizeof ole2_names / sizeof ole2_names[0];
+
+    if (len < 512)
+        return NULL;
+    unsigned shift = le16(data + 30);
+    size_t ss = shift == 12 ? 4096 : 512;
+    for (size_t off = ss; off + 128 <= len && off >= ss; off += 128) {
+        const uint8_t *e = data + off;
+        if (e[66] != 1 && e[66] != 2) /* storage or stream */
+            continue;
+        for (size_t i = 0; i < rank; i++) {
+            if (ole2_entry_is(e, ole2_names[i].name, ole2_names[i].prefix)) {
+                best = ole2_names[i].label;
+                rank = i;
+                break;
+            }
+        }
+        if (rank == 0)
+            break;
+    }
+    return best;
+}
+
+static struct content_type
+ole2_type(const uint8_t *d, size_t len)
+{
+    const char *label = cx_ole2_label(d, len);
+    struct content_type t = types[CONTENT_OLE2];
+
+    if (label == NULL)
+        return t;
+    for (size_t i = 0; i < sizeof ole2_names / sizeof ole2_names[0]; i++) {
+        if (strcmp(ole2_names[i].label, label) == 0) {
+            if (i == 0)
+                return types[CONTENT_OFFICE_ENCRYPTED];
+            t.label = label;
+            t.mime = ole2_names[i].mime;
+            return t;
+        }
+    }
+    return t;
+}
+
+/* tar_header_ok - a tar header: "ustar" magic, or (v7) a checksum that adds up */
+static bool
+tar_header_ok(const uint8_t *d, size_t len)
+{
+    if (len < 512)
+        return false;
+    if (memcmp(d + 257, "ustar", 5) == 0)
+        return true;
+    unsigned long want = 0, sum = 0;
+    size_t i = 148, digits = 0;
+    while (i < 156 && d[i] == ' ')
+        i++;
+    for (; i < 156 && d[i] >= '0' && d[i] <= '7'; i++, digits++)
+        want = want * 8 + (unsigned long)(d[i] - '0');
+    if (digits == 0 || d[0] == 0)
+        return false;
+    for (i = 0; i < 512; i++)
+        sum += (i >= 148 && i < 156) ? ' ' : d[i];
+    return sum == want;
+}
+
+/* pe_ok - "MZ" with the "PE" header it points to */
+static bool
+pe_ok(const uint8_t *d, size_t len)
+{
+    if (!has_prefix(d, len, "MZ", 2) || len < 64)
+        return false;
+    uint32_t off = le32(d + 60);
+    return off <= len - 4 && memcmp(d + off, "PE\0\0", 4) == 0;
+}
+
+static bool
+html_ok(const uint8_t *d, size_t len)
+{
+    static const char *const tags[] = {"<!doctype html", "<html", "<head",  "<body", "<meta",
+                                       "<title",         "<div",  "<table", "<p>"};
+    size_t i = 0;
+
+    if (has_prefix(d, len, "\xEF\xBB\xBF", 3))
+        i = 3;
+    while (i < len && (d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n'))
+        i++;
+    for (size_t t = 0; t < sizeof tags / sizeof tags[0]; t++) {
+        size_t n = strlen(tags[t]);
+        if (len - i >= n && strncasecmp((const char *)d + i, tags[t], n) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* text_ok - UTF-16 with a BOM, or no NUL and no control characters but the usual ones (an
+ * incomplete UTF-8 sequence at the window's end is not held against it) */
+static bool
+text_ok(const uint8_t *d, size_t len)
+{
+    if (has_prefix(d, len, "\xFF\xFE", 2) || has_prefix(d, len, "\xFE\xFF", 2))
+        return true;
+    if (len == 0)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = d[i];
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0x1B && c != '\v')
+            return false;
+        if (c == 0x7F)
+            return false;
+    }
+    return true;
+}
+
+static bool
+pdf_encrypted(const uint8_t *d, size_t len)
+{
+    return memmem(d, len, "/Encrypt", 8) != NULL;
+}
+
+/* magic_archive - the compressed and archive formats, by their signatures */
+static int
+magic_archive(const uint8_t *d, size_t len)
+{
+    if (has_prefix(d, len, "PK\3\4", 4) || has_prefix(d, len, "PK\5\6", 4))
+        return CONTENT_ZIP;
+    if (has_prefix(d, len, "7z\xBC\xAF\x27\x1C", 6))
+        return CONTENT_7Z;
+    if (has_prefix(d, len, "Rar!\x1A\x07", 6))
+        return CONTENT_RAR;
+    if (has_prefix(d, len, "\x1F\x8B", 2))
+        return CONTENT_GZIP;
+    if (has_prefix(d, len, "BZh", 3) && len > 3 && d[3] >= '1' && d[3] <= '9')
+        return CONTENT_BZIP2;
+    if (has_prefix(d, len,
+                   "\xFD"
+                   "7zXZ\0",
+                   6))
+        return CONTENT_XZ;
+    if (has_prefix(d, len, "070707", 6) || has_prefix(d, len, "070701", 6) ||
+        has_prefix(d, len, "070702", 6) || has_prefix(d, len, "\xC7\x71", 2) ||
+        has_prefix(d, len, "\x71\xC7", 2))
+        return CONTENT_CPIO;
+    if (len >= 32774 && memcmp(d + 32769, "CD001", 5) == 0)
+        return CONTENT_ISO9660;
+    if (tar_header_ok(d, len))
+        return CONTENT_TAR;
+    return -1;
+}
+
+/* magic_other - documents, images, executables */
+static int
+magic_other(const uint8_t *d, size_t len)
+{
+    if (has_prefix(d, len, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8))
+        return CONTENT_OLE2;
+    if (has_prefix(d, len, "%PDF-", 5))
+        return CONTENT_PDF;
+    if (has_prefix(d, len, "\x89PNG\r\n\x1A\n", 8))
+        return CONTENT_PNG;
+    if (has_prefix(d, len, "\xFF\xD8\xFF", 3))
+        return CONTENT_JPEG;
+    if (has_prefix(d, len, "GIF87a", 6) || has_prefix(d, len, "GIF89a", 6))
+        return CONTENT_GIF;
+    if (has_prefix(d, len,
+                   "\x7F"
+                   "ELF",
+                   4))
+        return CONTENT_ELF;
+    if (pe_ok(d, len))
+        return CONTENT_PE;
+    return -1;
+}
+
+struct content_type
+content_magic(const uint8_t *data, size_t len)
+{
+    size_t win = len < MAGIC_WINDOW ? len : MAGIC_WINDOW;
+    int k;
+
+    if (data == NULL || len == 0)
+        return types[CONTENT_UNKNOWN];
+    k = magic_archive(data, len);
+    if (k == CONTENT_ZIP) {
+        int c = zip_central_kind(data, len);
+        return types[c >= 0 ? c : (int)zip_local_kind(data, len)];
+    }
+    if (k >= 0)
+        return types[k];
+    k = magic_other(data, len);
+    if (k == CONTENT_OLE2)
+        return ole2_type(data, len);
+    if (k == CONTENT_PDF) {
+        struct content_type t = types[CONTENT_PDF];
+        t.encrypted = pdf_encrypted(data, len);
+        return t;
+    }
+    if (k >= 0)
+        return types[k];
+    if (html_ok(data, win))
+        return types[CONTENT_HTML];
+    if (text_ok(data, win))
+        return types[CONTENT_TEXT];
+    if (has_prefix(data, len, "MZ", 2))
+        return types[CONTENT_PE]; /* a DOS executable, or a PE whose header is out of reach */
+    return types[CONTENT_UNKNOWN];
+}
