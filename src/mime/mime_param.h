@@ -8,7 +8,11 @@
  * percent-encoding), continuations `name*0`, `name*1*`... joined in numeric order. Values that
  * are RFC 2047 encoded words (`filename="=?UTF-8?B?...?="`, common though not allowed) are
  * decoded too. Every value comes out as clean UTF-8 (invalid bytes become U+FFFD, control
- * characters removed), so a filename can be logged safely.
+ * characters removed), so a filename can be logged safely - except `boundary`, kept byte for
+ * byte as written (quoting undone, sections joined, nothing decoded or cleaned): it is matched
+ * against the body as readers match it, and a decoded one would let a crafted value hide parts.
+ * When a name is given several ways the RFC 2231 form wins (sections, then `name*`, then the
+ * plain `name`, RFC 6266 4.3), flagged as a duplicate when the texts differ.
  *
  * For Content-Type the type and subtype are lowercased; for Content-Disposition the
  * disposition type is in `type` and `subtype` is empty. Parameter names are lowercased.
