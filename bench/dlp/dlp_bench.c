@@ -1,9 +1,9 @@
 /*
  * dlp_bench.c - bench/dlp's measuring program: generates the inputs and times, one mode per
  * invocation, memcpy (the line rate), a naive single Hyperscan database of the patterns in
- * patterns.txt, PCRE2-JIT running them one by one, the base64 decoder alone, the DLP engine
- * with every built-in detector, and the whole MIME + base64 + DLP path. run.sh drives it and
- * prints the table; see bench/README.md.
+ * patterns.txt, PCRE2-JIT running them one by one, the base64 decoder alone, the MIME parser
+ * alone, the DLP engine with every built-in detector, and the whole MIME + base64 + DLP path.
+ * run.sh drives it and prints the table; see bench/README.md.
  *
  *   dlp_bench gen-text OUT BYTES SEED       mail-like prose, valid values planted (OUT.planted)
  *   dlp_bench gen-message OUT BYTES SEED    multipart message, BYTES of such text as base64
@@ -12,6 +12,7 @@
  *   dlp_bench [-r N] pcre2 TEXT PATTERNS
  *   dlp_bench [-r N] engine TEXT
  *   dlp_bench [-r N] b64 MESSAGE            the attachment's base64 alone
+ *   dlp_bench [-r N] mime MESSAGE           MIME parse + base64, nothing scanned
  *   dlp_bench [-r N] path MESSAGE
  *
  * Each mode runs N times (default 3) and reports the run with the least CPU time, so that
@@ -485,7 +486,7 @@ usage(void)
     fprintf(stderr, "usage: dlp_bench gen-text|gen-message OUT BYTES SEED\n"
                     "       dlp_bench [-r N] memcpy|engine TEXT\n"
                     "       dlp_bench [-r N] naive|pcre2 TEXT PATTERNS\n"
-                    "       dlp_bench [-r N] b64|path MESSAGE\n");
+                    "       dlp_bench [-r N] b64|mime|path MESSAGE\n");
     return 2;
 }
 
@@ -527,6 +528,8 @@ main(int argc, char **argv)
         rc = bench_engine(&in, repeat);
     else if (strcmp(mode, "b64") == 0)
         rc = mode_b64(&in, repeat);
+    else if (strcmp(mode, "mime") == 0)
+        rc = bench_mime(&in, repeat);
     else if (strcmp(mode, "path") == 0)
         rc = bench_path(&in, repeat);
     else

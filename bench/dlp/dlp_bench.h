@@ -48,6 +48,8 @@ void bench_free(struct bench_buf *b);
 
 /* the DLP engine, every built-in detector on, fed the text in BENCH_CHUNK pieces */
 int bench_engine(const struct bench_buf *text, int repeat);
+/* the message through mime_stream (parse + base64), nothing scanned */
+int bench_mime(const struct bench_buf *msg, int repeat);
 /* the whole path: the message through mime_stream, decoded parts into the DLP engine */
 int bench_path(const struct bench_buf *msg, int repeat);
 /* PCRE2-JIT, each pattern of patterns.txt over the whole text, one after the other */

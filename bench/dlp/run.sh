@@ -11,7 +11,7 @@
 #   BENCH_ATTACH_MB   size of the message's attachment before base64, MiB (default 64)
 #   BENCH_SEED        generator seed (default 42)
 #   BENCH_REPEAT      runs per mode; the one with the least CPU time is kept (default 3)
-#   BENCH_MODES       which modes run (default "memcpy naive pcre2 b64 engine path")
+#   BENCH_MODES       which modes run (default "memcpy naive pcre2 b64 mime engine path")
 #   BENCH_DIR         where the inputs are written (default build/bench-dlp)
 #   BENCH_BUILD=0     do not build; use DLP_BENCH (default build/release/bench/dlp_bench)
 #   BENCH_KEEP=1      keep the generated inputs (default: removed at the end)
@@ -28,7 +28,7 @@ TEXT_MB="${BENCH_TEXT_MB:-256}"
 ATTACH_MB="${BENCH_ATTACH_MB:-64}"
 SEED="${BENCH_SEED:-42}"
 REPEAT="${BENCH_REPEAT:-3}"
-MODES="${BENCH_MODES:-memcpy naive pcre2 b64 engine path}"
+MODES="${BENCH_MODES:-memcpy naive pcre2 b64 mime engine path}"
 DIR="${BENCH_DIR:-$ROOT/build/bench-dlp}"
 BIN="${DLP_BENCH:-$ROOT/build/release/bench/dlp_bench}"
 PATTERNS="$HERE/patterns.txt"
@@ -100,6 +100,7 @@ run_mode memcpy "$TEXT"
 run_mode naive "$TEXT" "$PATTERNS"
 run_mode pcre2 "$TEXT" "$PATTERNS"
 run_mode b64 "$MSG"
+run_mode mime "$MSG"
 run_mode engine "$TEXT"
 run_mode path "$MSG"
 LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -143,6 +144,7 @@ LABEL = {
     "naive_som": "naive with start-of-match (21)",
     "pcre2": "PCRE2-JIT, 21 regexes one by one",
     "b64": "base64 decoder alone (encoded bytes)",
+    "mime": "MIME parse + base64, no DLP (message)",
     "engine": "DLP engine, all built-in detectors",
     "path": "whole path: MIME + base64 + DLP",
 }
@@ -171,6 +173,8 @@ for m in LABEL:
             note += " FEED ERROR"
     if m == "b64":
         note = f"{int(r['decoded']) / 1e6:,.0f} MB decoded, {r['bad']} bad"
+    if m == "mime":
+        note = f"{int(r['decoded']) / 1e6:,.0f} MB decoded, anomalies {r['anomalies']}"
     if m == "path":
         note += f"; {int(r['decoded']) / 1e6:,.0f} MB decoded"
     print(f"{LABEL[m]:<40} {int(r['bytes']) / 1e6:>8.0f} {rate(m):>7.3f} {wall(m):>8.3f}  {note}")
