@@ -1,0 +1,160 @@
+/*
+ * behavior - the behaviour engine: rate limits, learned baselines with spike alerts, and
+ * first-seen alerts, per transaction.
+ *
+ * The front-end calls behavior_observe() once per transaction (the gateway: at end of data,
+ * before it answers; the sensor: when a transaction ends) with the facts it has and the time.
+ * The engine
+ *   1. keys the transaction (identity, client address, AUTH user, envelope sender, sender
+ *      domain, each distinct recipient domain, destination server, Microsoft 365 tenant);
+ *   2. asks every configured limit that applies (its key kind, and its identity if it names
+ *      one) for the transaction's cost; if one has no tokens left the result is its action,
+ *      DEFER (451 4.7.1) or REFUSE (550 5.7.1), with the limit named in the reply, and no
+ *      bucket is charged; otherwise every bucket is charged;
+ *   3. counts the transaction for each key (sliding windows, baselines), accepted or not: the
+ *      windows show what clients attempted, and a spike is raised as an alert;
+ *   4. adds the first-seen relations' values, raising an alert for a value new after the
+ *      learning period.
+ * Alerts never change the action: they are evidence for the event and the SIEM.
+ *
+ * Time is always a parameter: now_ms is wall-clock milliseconds since the Unix epoch
+ * (CLOCK_REALTIME), because baselines learn by hour of day and survive restarts. Clock jumps,
+ * back or far forward, are absorbed (see behavior_window.h, behavior_bucket.h); a time past
+ * year 285,000 is taken as that.
+ *
+ * State is in a store (behavior_store.h): the embedded one by default (bounded, in-process,
+ * saved to and loaded from SQLite with behavior_save()/behavior_load()), or one the caller
+ * supplies (Redis, later). Errors: behavior_new() refuses a bad configuration with a message;
+ * behavior_observe() never fails (a store that cannot be reached gives on_state_unavailable).
+ * Not thread-safe: one engine per worker thread or process.
+ */
+#ifndef SW_BEHAVIOR_H
+#define SW_BEHAVIOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "behavior/behavior_baseline.h"
+#include "behavior/behavior_firstseen.h"
+#include "behavior/behavior_hash.h"
+#include "behavior/behavior_key.h"
+#include "behavior/behavior_mem.h"
+#include "behavior/behavior_store.h"
+
+#define BEHAVIOR_LIMITS_MAX 32
+#define BEHAVIOR_LIMIT_NAME_MAX 64
+#define BEHAVIOR_ALERTS_MAX 16
+#define BEHAVIOR_REPLY_MAX 160
+#define BEHAVIOR_TXN_DOMAINS_MAX 32 /* distinct recipient domains counted per transaction */
+
+enum behavior_action {
+    BEHAVIOR_ACCEPT,
+    BEHAVIOR_DEFER,  /* 451 4.7.1 */
+    BEHAVIOR_REFUSE, /* 550 5.7.1 */
+};
+
+/* One rate limit: `amount` of `measure` per `per_ms` for each key of `kind`. */
+struct behavior_limit {
+    const char *name; /* [A-Za-z0-9_.-], at most 64; NULL: "<kind>_<measure>" */
+    enum behavior_kind kind;
+    enum behavior_measure measure;
+    uint64_t amount;             /* 1 .. 1e9 */
+    uint64_t per_ms;             /* 1 ms .. 31 days */
+    uint64_t burst;              /* bucket size; 0 = amount */
+    enum behavior_action action; /* BEHAVIOR_DEFER or BEHAVIOR_REFUSE */
+    const char *identity;        /* only transactions of this identity; NULL = all */
+};
+
+struct behavior_config {
+    const struct behavior_limit *limits;          /* copied by behavior_new */
+    size_t nlimits;                               /* at most 32, at most 8 per key kind */
+    double spike_deviations;                      /* 4 */
+    double spike_min_per_hour[BEHAVIOR_MEASURES]; /* 200 messages; 0 = no alerts (others) */
+    uint64_t spike_warmup_ms;                     /* 7 days */
+    unsigned spike_window_min;                    /* 10: the current rate's window, 1..60 */
+    uint64_t first_seen_learning_ms;              /* 14 days */
+    unsigned first_seen_relations; /* bit (1 << relation) per relation on; all by default */
+    int utc_offset_min;            /* local time of the hour-of-day profile, -840..840 */
+    enum behavior_action on_state_unavailable; /* ACCEPT (default) or DEFER */
+    struct behavior_mem_limits bounds; /* 10,000 keys per kind, 10,000 subjects, 1,000 values */
+    struct behavior_hash_key seed;     /* secret: pick at random (getrandom) at start-up */
+};
+
+/* The facts of one transaction. Any string may be NULL (or "") when unknown. */
+struct behavior_txn {
+    const char *identity;
+    const char *client_addr; /* text form, as events write it */
+    const char *auth_user;
+    const char *mail_from; /* "" for the null sender: no sender keys */
+    const char *tenant;
+    const char *dest_server; /* the server the mail goes to (sensor; a fixed next hop is not) */
+    const char *const *rcpts;
+    size_t nrcpts;
+    uint64_t size; /* message octets */
+};
+
+enum behavior_alert_type {
+    BEHAVIOR_ALERT_SPIKE,
+    BEHAVIOR_ALERT_FIRST_SEEN,
+};
+
+struct behavior_alert {
+    enum behavior_alert_type type;
+    /* SPIKE: the key, the measure and the numbers behind the decision */
+    enum behavior_kind kind;
+    enum behavior_measure measure;
+    struct behavior_spike spike;
+    /* FIRST_SEEN: the relation; key is the subject ("" for smtp_host), value the new value */
+    enum behavior_relation relation;
+    char key[BEHAVIOR_KEY_MAX + 1];
+    char value[BEHAVIOR_KEY_MAX + 1];
+};
+
+struct behavior_result {
+    enum behavior_action action;
+    char reply[BEHAVIOR_REPLY_MAX]; /* the SMTP reply for DEFER/REFUSE, "" for ACCEPT */
+    /* the limit that decided (action from a limit); limit[0] == 0 otherwise */
+    char limit[BEHAVIOR_LIMIT_NAME_MAX + 1];
+    enum behavior_kind limit_kind;
+    char limit_key[BEHAVIOR_KEY_MAX + 1];
+    enum behavior_measure limit_measure;
+    uint64_t limit_amount, limit_per_ms;
+    uint64_t retry_ms;      /* when the tokens would be there; UINT64_MAX: never (over burst) */
+    bool state_unavailable; /* the store failed; action is on_state_unavailable */
+    struct behavior_alert alerts[BEHAVIOR_ALERTS_MAX];
+    size_t nalerts;
+    size_t alerts_dropped; /* alerts past BEHAVIOR_ALERTS_MAX */
+};
+
+struct behavior_stats {
+    size_t keys[BEHAVIOR_KINDS];
+    size_t subjects[BEHAVIOR_RELATIONS];
+    uint64_t shed;
+};
+
+struct behavior;
+
+/* behavior_config_defaults - the documented defaults, no limits, a zero seed */
+void behavior_config_defaults(struct behavior_config *c);
+/* behavior_config_check - 0, or -1 with a message naming the bad field in err */
+int behavior_config_check(const struct behavior_config *c, char *err, size_t errlen);
+/* behavior_new - an engine over store (NULL: the embedded store); NULL with err on a bad
+ * configuration. Copies what it keeps of c; takes store over (freed by behavior_free). */
+struct behavior *behavior_new(const struct behavior_config *c, const struct behavior_store *store,
+                              char *err, size_t errlen);
+struct behavior *behavior_free(struct behavior *b);
+/* behavior_observe - one transaction at now_ms; fills r; returns r->action */
+enum behavior_action behavior_observe(struct behavior *b, const struct behavior_txn *t,
+                                      uint64_t now_ms, struct behavior_result *r);
+/* behavior_save - the embedded store's baselines, first-seen sets and windows into the SQLite
+ * file at path (replaced atomically); -1 with err (also when the store is not embedded) */
+int behavior_save(const struct behavior *b, const char *path, uint64_t now_ms, char *err,
+                  size_t errlen);
+/* behavior_load - replace the embedded store's state by the snapshot at path; on -1 (no file,
+ * corrupt file, wrong schema) err says why and the state is unchanged */
+int behavior_load(struct behavior *b, const char *path, char *err, size_t errlen);
+void behavior_get_stats(const struct behavior *b, struct behavior_stats *out);
+const char *behavior_action_name(enum behavior_action a);
+
+#endif
