@@ -1,0 +1,295 @@
+/* dlp_builtin - the built-in detectors: ids, categories, descriptions, the hot database's
+ * triggers, the exact shapes of the region families, and the context words. */
+#include <hs/hs.h>
+
+#include "dlp/dlp_int.h"
+
+enum {
+    D_CARD,
+    D_IBAN,
+    D_SSN,
+    D_RRN,
+    D_FRN,
+    D_BRN,
+    D_PASSPORT,
+    D_DRIVER,
+    D_PHONE,
+    D_PEM,
+    D_AWS,
+    D_GITHUB,
+    D_GOOGLE,
+    D_SLACK,
+    D_STRIPE,
+    D_OPENAI,
+    D_JWT,
+    D_GENERIC,
+    D_CRED,
+    D_COOKIES,
+    D_SYSINFO
+};
+
+const struct dlp_builtin_det dlp_builtin_dets[] = {
+    [D_CARD] = {{"card", "financial", "payment card number (13-19 digits, brand prefix, Luhn)"},
+                dlp_check_card,
+                DLP_CTX_CARD},
+    [D_IBAN] = {{"iban", "financial", "IBAN (per-country length, mod 97)"},
+                dlp_check_iban,
+                DLP_CTX_BANK},
+    [D_SSN] = {{"us_ssn", "national_id", "US social security number AAA-GG-SSSS"},
+               dlp_check_ssn,
+               DLP_CTX_SSN},
+    [D_RRN] = {{"kr_rrn", "national_id",
+                "Korean resident registration number YYMMDD-GXXXXXX (date, gender digit)"},
+               dlp_check_kr_rrn,
+               DLP_CTX_RRN},
+    [D_FRN] = {{"kr_frn", "national_id", "Korean foreigner registration number"},
+               dlp_check_kr_frn,
+               DLP_CTX_FRN},
+    [D_BRN] = {{"kr_brn", "business_id", "Korean business registration number (checksum)"},
+               dlp_check_kr_brn,
+               DLP_CTX_BRN},
+    [D_PASSPORT] = {{"kr_passport", "national_id", "Korean passport number"},
+                    dlp_check_kr_passport,
+                    DLP_CTX_PASSPORT},
+    [D_DRIVER] = {{"kr_driver", "national_id", "Korean driver licence number dd-dd-dddddd-dd"},
+                  dlp_check_kr_driver,
+                  DLP_CTX_DRIVER},
+    [D_PHONE] = {{"kr_phone", "contact", "Korean mobile or landline phone number"},
+                 dlp_check_kr_phone,
+                 DLP_CTX_PHONE},
+    [D_PEM] = {{"secret.private_key", "secret", "PEM private key block"},
+               dlp_check_private_key,
+               DLP_CTX_NONE},
+    [D_AWS] = {{"secret.aws_key", "secret", "AWS access key id (AKIA/ASIA/ABIA/ACCA)"},
+               dlp_check_token,
+               DLP_CTX_SECRET},
+    [D_GITHUB] = {{"secret.github_token", "secret", "GitHub token (ghp_, gho_, github_pat_)"},
+                  dlp_check_token,
+                  DLP_CTX_SECRET},
+    [D_GOOGLE] = {{"secret.google_api_key", "secret", "Google / GCP API key (AIza...)"},
+                  dlp_check_token,
+                  DLP_CTX_SECRET},
+    [D_SLACK] = {{"secret.slack_token", "secret", "Slack token (xoxb-, xoxp-, ...)"},
+                 dlp_check_token,
+                 DLP_CTX_SECRET},
+    [D_STRIPE] = {{"secret.stripe_key", "secret", "Stripe secret or restricted key"},
+                  dlp_check_token,
+                  DLP_CTX_SECRET},
+    [D_OPENAI] = {{"secret.openai_key", "secret", "OpenAI-style API key (sk-..., sk-proj-...)"},
+                  dlp_check_token,
+                  DLP_CTX_SECRET},
+    [D_JWT] = {{"secret.jwt", "secret", "JSON Web Token (eyJ...eyJ...sig)"},
+               dlp_check_jwt,
+               DLP_CTX_SECRET},
+    [D_GENERIC] = {{"secret.generic", "secret",
+                    "high-entropy value after a keyword (secret=, token:, api_key=, ...)"},
+                   dlp_check_secret,
+                   DLP_CTX_SECRET},
+    [D_CRED] = {{"infostealer.credentials", "infostealer",
+                 "stolen credentials dump: URL/Host + Username/Login + Password"},
+                NULL,
+                DLP_CTX_NONE},
+    [D_COOKIES] = {{"infostealer.cookies", "infostealer",
+                    "Netscape cookie file (header or 3+ cookie lines)"},
+                   NULL,
+                   DLP_CTX_NONE},
+    [D_SYSINFO] = {{"infostealer.sysinfo", "infostealer",
+                    "victim system report: PC Name, Date & Time, IP Address, ... (3+ fields)"},
+                   NULL,
+                   DLP_CTX_NONE},
+};
+const size_t dlp_builtin_ndets = sizeof dlp_builtin_dets / sizeof dlp_builtin_dets[0];
+
+#define CL HS_FLAG_CASELESS
+#define B(g) (1u << (g))
+/* a context word (literal, caseless) */
+#define CTX(w, m)                                                                                  \
+    {                                                                                              \
+        w, CL, DLP_HOT_CONTEXT, 0, false, true, 0, 0, 0, -1, m, NULL                               \
+    }
+/* an infostealer label (literal, caseless) */
+#define LBL(w, l, show, d)                                                                         \
+    {                                                                                              \
+        w, CL, DLP_HOT_DUMP, 0, false, true, 0, 0, 0, d, l, show                                   \
+    }
+
+/*
+ * The hot database. Every trigger starts with something rare in prose (a digit, an upper-case
+ * letter followed by digits, a literal), so Hyperscan's accelerated scanning skips ordinary
+ * text; the digit-run trigger wants 9 digits with single separators, which the shortest
+ * shape (a Seoul landline, 02-123-4567) has.
+ */
+const struct dlp_hot_pat dlp_builtin_hot[] = {
+    {"\\d(?:[ \\-]?\\d){8}", 0, DLP_HOT_REGION, DLP_CLS_NUM, false, false, 0, 0, 0, -1, DLP_FAM_NUM,
+     NULL},
+    {"[A-Z]{2}\\d{2} ?[A-Z0-9]{4}", 0, DLP_HOT_REGION, DLP_CLS_IBAN, false, false, 0, 0, 0, -1,
+     DLP_FAM_IBAN, NULL},
+    {"[MSROD]\\d{3}[A-Z0-9]\\d{4}", 0, DLP_HOT_FIXED, DLP_CLS_ALNUM, true, false, 9, 9, 9,
+     D_PASSPORT, 0, NULL},
+    {"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}", 0, DLP_HOT_FIXED, DLP_CLS_ALNUM, true, false, 20, 20,
+     20, D_AWS, 0, NULL},
+    {"gh[pousr]_[0-9A-Za-z]{36}", 0, DLP_HOT_FIXED, DLP_CLS_TOKEN, true, false, 40, 40, 40,
+     D_GITHUB, 0, NULL},
+    {"github_pat_[0-9A-Za-z_]{82}", 0, DLP_HOT_FIXED, DLP_CLS_TOKEN, true, false, 93, 93, 93,
+     D_GITHUB, 0, NULL},
+    {"AIza[0-9A-Za-z_\\-]{35}", 0, DLP_HOT_FIXED, DLP_CLS_TOKEN, true, false, 39, 39, 39, D_GOOGLE,
+     0, NULL},
+    {"xox[abeoprs]-", 0, DLP_HOT_PREFIX, DLP_CLS_TOKEN, true, false, 5, 20, 256, D_SLACK, 0, NULL},
+    {"[rs]k_(?:live|test)_", 0, DLP_HOT_PREFIX, DLP_CLS_ALNUM, true, false, 8, 24, 256, D_STRIPE, 0,
+     NULL},
+    {"sk-[A-Za-z0-9]{20}", 0, DLP_HOT_PREFIX, DLP_CLS_TOKEN, true, false, 23, 40, 256, D_OPENAI, 0,
+     NULL},
+    {"sk-proj-", 0, DLP_HOT_PREFIX, DLP_CLS_TOKEN, true, false, 8, 40, 256, D_OPENAI, 0, NULL},
+    {"sk-svcacct-", 0, DLP_HOT_PREFIX, DLP_CLS_TOKEN, true, false, 11, 40, 256, D_OPENAI, 0, NULL},
+    {"sk-admin-", 0, DLP_HOT_PREFIX, DLP_CLS_TOKEN, true, false, 9, 40, 256, D_OPENAI, 0, NULL},
+    {"eyJ[A-Za-z0-9_\\-]{8}", 0, DLP_HOT_PREFIX, DLP_CLS_JWT, true, false, 11, 30, DLP_MAX_TOKEN,
+     D_JWT, 0, NULL},
+    {"-----BEGIN ", 0, DLP_HOT_PREFIX, DLP_CLS_PEM, false, false, 11, 27, 80, D_PEM, 0, NULL},
+    {"(?:secret|token|api[_\\-]?key|access[_\\-]?key|client[_\\-]?secret|passw(?:or)?d|pwd)"
+     "[\"']?[ \\t]{0,3}[:=][ \\t]{0,3}[\"']?",
+     CL, DLP_HOT_SECRET_KW, DLP_CLS_SECRET, false, false, 0, 16, 256, D_GENERIC, 0, NULL},
+
+    CTX("카드번호", B(DLP_CTX_CARD)),
+    CTX("신용카드", B(DLP_CTX_CARD)),
+    CTX("체크카드", B(DLP_CTX_CARD)),
+    CTX("card number", B(DLP_CTX_CARD)),
+    CTX("card no", B(DLP_CTX_CARD)),
+    CTX("credit card", B(DLP_CTX_CARD)),
+    CTX("debit card", B(DLP_CTX_CARD)),
+    CTX("visa", B(DLP_CTX_CARD)),
+    CTX("mastercard", B(DLP_CTX_CARD)),
+    CTX("amex", B(DLP_CTX_CARD)),
+    CTX("계좌번호", B(DLP_CTX_BANK)),
+    CTX("iban", B(DLP_CTX_BANK)),
+    CTX("account number", B(DLP_CTX_BANK)),
+    CTX("bank account", B(DLP_CTX_BANK)),
+    CTX("swift", B(DLP_CTX_BANK)),
+    CTX("ssn", B(DLP_CTX_SSN)),
+    CTX("social security", B(DLP_CTX_SSN)),
+    CTX("주민등록번호", B(DLP_CTX_RRN) | B(DLP_CTX_FRN)),
+    CTX("주민번호", B(DLP_CTX_RRN)),
+    CTX("resident registration", B(DLP_CTX_RRN) | B(DLP_CTX_FRN)),
+    CTX("외국인등록번호", B(DLP_CTX_FRN)),
+    CTX("외국인번호", B(DLP_CTX_FRN)),
+    CTX("alien registration", B(DLP_CTX_FRN)),
+    CTX("foreigner registration", B(DLP_CTX_FRN)),
+    CTX("사업자등록번호", B(DLP_CTX_BRN)),
+    CTX("사업자번호", B(DLP_CTX_BRN)),
+    CTX("business registration", B(DLP_CTX_BRN)),
+    CTX("여권번호", B(DLP_CTX_PASSPORT)),
+    CTX("여권", B(DLP_CTX_PASSPORT)),
+    CTX("passport", B(DLP_CTX_PASSPORT)),
+    CTX("운전면허", B(DLP_CTX_DRIVER)),
+    CTX("면허번호", B(DLP_CTX_DRIVER)),
+    CTX("driver license", B(DLP_CTX_DRIVER)),
+    CTX("driver's license", B(DLP_CTX_DRIVER)),
+    CTX("driving licence", B(DLP_CTX_DRIVER)),
+    CTX("licence number", B(DLP_CTX_DRIVER)),
+    CTX("license number", B(DLP_CTX_DRIVER)),
+    CTX("전화번호", B(DLP_CTX_PHONE)),
+    CTX("휴대폰", B(DLP_CTX_PHONE)),
+    CTX("핸드폰", B(DLP_CTX_PHONE)),
+    CTX("휴대전화", B(DLP_CTX_PHONE)),
+    CTX("연락처", B(DLP_CTX_PHONE)),
+    CTX("phone", B(DLP_CTX_PHONE)),
+    CTX("mobile", B(DLP_CTX_PHONE)),
+    CTX("tel", B(DLP_CTX_PHONE)),
+    CTX("비밀번호", B(DLP_CTX_SECRET)),
+    CTX("password", B(DLP_CTX_SECRET)),
+    CTX("secret", B(DLP_CTX_SECRET)),
+    CTX("api key", B(DLP_CTX_SECRET)),
+    CTX("credential", B(DLP_CTX_SECRET)),
+    CTX("credentials", B(DLP_CTX_SECRET)),
+    CTX("access key", B(DLP_CTX_SECRET)),
+
+    LBL("URL:", DLP_LB_SITE, "URL", D_CRED),
+    LBL("Host:", DLP_LB_SITE, "Host", D_CRED),
+    LBL("Hostname:", DLP_LB_SITE, "Hostname", D_CRED),
+    LBL("Username:", DLP_LB_USER, "Username", D_CRED),
+    LBL("Login:", DLP_LB_USER, "Login", D_CRED),
+    LBL("Password:", DLP_LB_PASS, "Password", D_CRED),
+    LBL("PC Name:", DLP_LB_SYS_HOST, "PC Name", D_SYSINFO),
+    LBL("Computer Name:", DLP_LB_SYS_HOST, "Computer Name", D_SYSINFO),
+    LBL("Date & Time:", DLP_LB_SYS_TIME, "Date & Time", D_SYSINFO),
+    LBL("Date and Time:", DLP_LB_SYS_TIME, "Date and Time", D_SYSINFO),
+    LBL("Time:", DLP_LB_SYS_TIME, "Time", D_SYSINFO),
+    LBL("IP Address:", DLP_LB_SYS_IP, "IP Address", D_SYSINFO),
+    LBL("User Name:", DLP_LB_SYS_USER, "User Name", D_SYSINFO),
+    LBL("OSFullName:", DLP_LB_SYS_OS, "OSFullName", D_SYSINFO),
+    LBL("CPU:", DLP_LB_SYS_CPU, "CPU", D_SYSINFO),
+    LBL("RAM:", DLP_LB_SYS_RAM, "RAM", D_SYSINFO),
+    LBL("HWID:", DLP_LB_SYS_HWID, "HWID", D_SYSINFO),
+    {"# Netscape HTTP Cookie File", 0, DLP_HOT_DUMP, 0, false, true, 0, 0, 0, D_COOKIES,
+     DLP_LB_COOKIE_HDR, NULL},
+    {"\\t(?:TRUE|FALSE)\\t/", 0, DLP_HOT_DUMP, 0, false, false, 0, 0, 0, D_COOKIES,
+     DLP_LB_COOKIE_LINE, NULL},
+};
+const size_t dlp_builtin_nhot = sizeof dlp_builtin_hot / sizeof dlp_builtin_hot[0];
+
+/*
+ * The exact shapes, matched with start of match on a region (a run of [0-9 +-] or [A-Z0-9 ]
+ * of at most DLP_MAX_REGION bytes). Bare digit strings of SSN / BRN / licence length are
+ * everyday numbers (order ids): those need a context word.
+ */
+const struct dlp_blk_pat dlp_builtin_blk[] = {
+    {DLP_FAM_NUM, "\\d{13,19}", D_CARD, false},
+    {DLP_FAM_NUM, "\\d{4}-\\d{4}-\\d{4}-\\d{1,4}(?:-\\d{1,3})?", D_CARD, false},
+    {DLP_FAM_NUM, "\\d{4} \\d{4} \\d{4} \\d{1,4}(?: \\d{1,3})?", D_CARD, false},
+    {DLP_FAM_NUM, "\\d{4}[ \\-]\\d{6}[ \\-]\\d{4,5}", D_CARD, false},
+    {DLP_FAM_NUM, "\\d{3}-\\d{2}-\\d{4}", D_SSN, false},
+    {DLP_FAM_NUM, "\\d{3} \\d{2} \\d{4}", D_SSN, false},
+    {DLP_FAM_NUM, "\\d{9}", D_SSN, true},
+    {DLP_FAM_NUM, "\\d{6}-?\\d{7}", D_RRN, false},
+    {DLP_FAM_NUM, "\\d{6}-?\\d{7}", D_FRN, false},
+    {DLP_FAM_NUM, "\\d{3}-\\d{2}-\\d{5}", D_BRN, false},
+    {DLP_FAM_NUM, "\\d{10}", D_BRN, true},
+    {DLP_FAM_NUM, "\\d{2}-\\d{2}-\\d{6}-\\d{2}", D_DRIVER, false},
+    {DLP_FAM_NUM, "\\d{12}", D_DRIVER, true},
+    {DLP_FAM_NUM, "01[016789]-\\d{3,4}-\\d{4}", D_PHONE, false},
+    {DLP_FAM_NUM, "01[016789] \\d{3,4} \\d{4}", D_PHONE, false},
+    {DLP_FAM_NUM, "01[016789]\\d{7,8}", D_PHONE, false},
+    {DLP_FAM_NUM, "0(?:2|[3-6][1-5])-\\d{3,4}-\\d{4}", D_PHONE, false},
+    {DLP_FAM_NUM, "\\+82[ \\-]?1[016789][ \\-]?\\d{3,4}[ \\-]?\\d{4}", D_PHONE, false},
+    {DLP_FAM_NUM, "\\+82[ \\-]?(?:2|[3-6][1-5])[ \\-]?\\d{3,4}[ \\-]?\\d{4}", D_PHONE, false},
+    {DLP_FAM_IBAN, "[A-Z]{2}\\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?", D_IBAN, false},
+};
+const size_t dlp_builtin_nblk = sizeof dlp_builtin_blk / sizeof dlp_builtin_blk[0];
+
+size_t
+dlp_builtin_count(void)
+{
+    return dlp_builtin_ndets;
+}
+
+const struct dlp_detector_info *
+dlp_builtin(size_t i)
+{
+    return i < dlp_builtin_ndets ? &dlp_builtin_dets[i].info : NULL;
+}
+
+/* dlp_cls_has - is byte c in class cls */
+bool
+dlp_cls_has(int cls, uint8_t c)
+{
+    bool digit = c >= '0' && c <= '9', upper = c >= 'A' && c <= 'Z', lower = c >= 'a' && c <= 'z';
+
+    switch (cls) {
+    case DLP_CLS_NUM:
+        return digit || c == ' ' || c == '-' || c == '+';
+    case DLP_CLS_IBAN:
+        return digit || upper || c == ' ';
+    case DLP_CLS_ALNUM:
+        return digit || upper || lower;
+    case DLP_CLS_TOKEN:
+        return digit || upper || lower || c == '_' || c == '-';
+    case DLP_CLS_JWT:
+        return digit || upper || lower || c == '_' || c == '-' || c == '.';
+    case DLP_CLS_PEM:
+        return digit || upper || c == ' ' || c == '-';
+    case DLP_CLS_SECRET:
+        return c > ' ' && c < 0x7f && c != '"' && c != '\'' && c != ',' && c != ';' && c != '<' &&
+               c != '>' && c != '\\' && c != '`';
+    default:
+        return false;
+    }
+}

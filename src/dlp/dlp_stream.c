@@ -1,0 +1,647 @@
+/* dlp_stream - the per-text scanner: Hyperscan streams, the trigger queues, the byte ring, and
+ * the resolution of queued triggers into validated, context-weighted findings. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dlp/dlp_int.h"
+#include "util/mem.h"
+
+#define CHUNK 16384 /* a feed is scanned in pieces of this size, to bound the queues */
+#define BM_MAX 512  /* block-database matches kept per region */
+#define RX_FLAG 0x80000000u
+#define REGION_SKIP 64 /* region triggers closer than this in one run are one trigger */
+
+static bool
+is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool
+is_alpha(int c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool
+is_alnum(int c)
+{
+    return is_digit(c) || is_alpha(c);
+}
+
+int
+dlp_stream_byte(const struct dlp_stream *s, uint64_t off)
+{
+    if (off >= s->base) {
+        if (off - s->base < s->curlen)
+            return s->cur[off - s->base];
+        return -1;
+    }
+    if (s->base - off > s->e->keep)
+        return -1;
+    return s->ring[off & (s->e->keep - 1)];
+}
+
+size_t
+dlp_stream_copy(const struct dlp_stream *s, uint64_t off, size_t n, uint8_t *out)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        int c = dlp_stream_byte(s, off + i);
+        if (c < 0)
+            break;
+        out[i] = (uint8_t)c;
+    }
+    return i;
+}
+
+/* queue_push - add a trigger, keeping the queue ordered by (end, pattern) */
+static void
+queue_push(struct dlp_queue *q, uint64_t end, uint64_t start, uint32_t pat)
+{
+    if (q->head > 0 && q->head == q->len) {
+        q->head = q->len = 0;
+    } else if (q->head > 0 && q->len == q->cap) {
+        memmove(q->v, q->v + q->head, (q->len - q->head) * sizeof *q->v);
+        q->len -= q->head;
+        q->head = 0;
+    }
+    if (q->len == q->cap) {
+        q->cap = q->cap ? q->cap * 2 : 64;
+        q->v = xrealloc(q->v, q->cap * sizeof *q->v);
+    }
+    size_t i = q->len++;
+    while (i > q->head &&
+           (q->v[i - 1].end > end || (q->v[i - 1].end == end && q->v[i - 1].pat > pat))) {
+        q->v[i] = q->v[i - 1];
+        i--;
+    }
+    q->v[i] = (struct dlp_trig){end, start, pat};
+}
+
+/* region_same_run - are the bytes from `from` to `to` all in the class (one run) */
+static bool
+region_same_run(const struct dlp_stream *s, int cls, uint64_t from, uint64_t to)
+{
+    for (uint64_t o = from; o < to; o++) {
+        int c = dlp_stream_byte(s, o);
+        if (c < 0 || !dlp_cls_has(cls, (uint8_t)c))
+            return false;
+    }
+    return true;
+}
+
+/* on_hot - a hot-database match: queue it (region triggers in one run only once) */
+static int
+on_hot(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+       void *ctx)
+{
+    struct dlp_stream *s = ctx;
+    const struct dlp_hot_pat *p = &s->e->hot[id];
+
+    if (p->kind == DLP_HOT_CONTEXT) {
+        queue_push(&s->cq, to, 0, id);
+        return 0;
+    }
+    if (p->kind == DLP_HOT_REGION) {
+        int fam = (int)p->aux;
+        if (s->has_region_trig[fam] && to - s->last_region_trig[fam] <= REGION_SKIP &&
+            region_same_run(s, p->cls, s->last_region_trig[fam], to))
+            return 0;
+        s->has_region_trig[fam] = true;
+        s->last_region_trig[fam] = to;
+    }
+    queue_push(&s->tq, to, 0, id);
+    return 0;
+}
+
+/* on_rx - a custom regex match (start of match known) */
+static int
+on_rx(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+      void *ctx)
+{
+    struct dlp_stream *s = ctx;
+
+    queue_push(&s->rq, to, from, id | RX_FLAG);
+    return 0;
+}
+
+/* on_edm - an exact-data-match hit of a custom detector */
+static void
+on_edm(void *ctx, const struct dlp_edm_match *m)
+{
+    const struct dlp_edm_ctx *ec = ctx;
+    char red[DLP_REDACTED_MAX], detail[32];
+
+    snprintf(red, sizeof red, "row %llu, %u cells", (unsigned long long)m->row, m->cells);
+    snprintf(detail, sizeof detail, "%s", m->columns != NULL ? m->columns : "");
+    dlp_stream_report(ec->s, ec->det, m->offset, m->offset + m->length,
+                      ec->s->e->det[ec->det].confidence, false, red, detail);
+}
+
+void
+dlp_stream_report(struct dlp_stream *s, int det, uint64_t off, uint64_t end, int confidence,
+                  bool context, const char *redacted, const char *detail)
+{
+    const struct dlp_det *d = &s->e->det[det];
+
+    if (off < s->det_end[det])
+        return;
+    s->det_end[det] = end;
+    struct dlp_finding f = {
+        .detector = d->id,
+        .category = d->category,
+        .confidence = confidence > 100 ? 100 : confidence,
+        .offset = off,
+        .length = (uint32_t)(end - off),
+        .context = context,
+        .redacted = redacted,
+        .detail = detail != NULL ? detail : "",
+    };
+    s->fn(s->ctx, &f);
+}
+
+/* ctx_near - is a context word of group g within the window of [off, end) */
+static bool
+ctx_near(const struct dlp_stream *s, int g, uint64_t off, uint64_t end)
+{
+    if (g < 0)
+        return false;
+    const struct dlp_ivls *l = &s->ivl[g];
+    for (size_t i = 0; i < l->len; i++)
+        if (l->v[i].lo <= end && l->v[i].hi >= off)
+            return true;
+    return false;
+}
+
+/* ctx_add - a context word at [from, to): cover its window for each of its groups */
+static void
+ctx_add(struct dlp_stream *s, uint32_t groups, uint64_t from, uint64_t to)
+{
+    uint64_t w = s->e->window;
+    struct dlp_ivl iv = {from > w ? from - w : 0, to + w};
+
+    for (int g = 0; g < DLP_CTX_COUNT; g++) {
+        if (!(groups & (1u << g)))
+            continue;
+        struct dlp_ivls *l = &s->ivl[g];
+        if (l->len > 0 && iv.lo <= l->v[l->len - 1].hi) {
+            struct dlp_ivl *last = &l->v[l->len - 1];
+            last->lo = iv.lo < last->lo ? iv.lo : last->lo;
+            last->hi = iv.hi > last->hi ? iv.hi : last->hi;
+            continue;
+        }
+        if (l->len == l->cap) {
+            l->cap = l->cap ? l->cap * 2 : 8;
+            l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+        }
+        l->v[l->len++] = iv;
+    }
+}
+
+/* ctx_prune - drop coverage no candidate starting at or after `min` can touch */
+static void
+ctx_prune(struct dlp_stream *s, uint64_t min)
+{
+    for (int g = 0; g < DLP_CTX_COUNT; g++) {
+        struct dlp_ivls *l = &s->ivl[g];
+        size_t n = 0;
+        while (n < l->len && l->v[n].hi < min)
+            n++;
+        if (n > 0) {
+            memmove(l->v, l->v + n, (l->len - n) * sizeof *l->v);
+            l->len -= n;
+        }
+    }
+}
+
+/* resolve_ctx - a context word counts when it is a whole word (ASCII letters only checked) */
+static void
+resolve_ctx(struct dlp_stream *s, const struct dlp_trig *t)
+{
+    const struct dlp_hot_pat *p = &s->e->hot[t->pat];
+    uint64_t from = t->end - p->len;
+    uint8_t first = (uint8_t)p->re[0], last = (uint8_t)p->re[p->len - 1];
+
+    if (is_alpha(first) && from > 0 && is_alpha(dlp_stream_byte(s, from - 1)))
+        return;
+    if (is_alpha(last) && is_alpha(dlp_stream_byte(s, t->end)))
+        return;
+    ctx_add(s, p->aux, from, t->end);
+}
+
+/* report_checked - validate bytes [off, end) with detector det's check and report them */
+static void
+report_checked(struct dlp_stream *s, int det, uint64_t off, uint64_t end, bool needs_ctx)
+{
+    const struct dlp_det *d = &s->e->det[det];
+    struct dlp_check chk;
+    size_t n = (size_t)(end - off);
+
+    if (off < s->det_end[det] || n > sizeof s->val || !d->enabled)
+        return;
+    if (dlp_stream_copy(s, off, n, s->val) != n)
+        return;
+    memset(&chk, 0, sizeof chk);
+    if (!d->check(s->val, n, &chk))
+        return;
+    bool near = ctx_near(s, d->ctx, off, end);
+    if (needs_ctx && !near)
+        return;
+    dlp_stream_report(s, det, off, end, chk.confidence + (near ? DLP_CONTEXT_BONUS : 0), near,
+                      chk.redacted, chk.detail);
+}
+
+/* num_edge_ok - is the byte at `at` (outer, `next` one further out) a value boundary:
+ * not a letter or digit, and not a separator glued to another number ("1.2", "7-4111...") */
+static bool
+num_edge_ok(const struct dlp_stream *s, int at, int next)
+{
+    if (at < 0)
+        return true;
+    if (is_alnum(at))
+        return false;
+    return !((at == '-' || at == '.' || at == '+' || at == '/' || at == ',') && is_digit(next));
+}
+
+static int
+blk_cmp(const void *a, const void *b)
+{
+    const struct dlp_blk_match *x = a, *y = b;
+    if (x->det != y->det)
+        return x->det < y->det ? -1 : 1;
+    if (x->from != y->from)
+        return x->from < y->from ? -1 : 1;
+    if (x->to != y->to)
+        return x->to > y->to ? -1 : 1;
+    return 0;
+}
+
+struct blk_ctx {
+    struct dlp_stream *s;
+    int fam;
+};
+
+static int
+on_blk(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+       void *ctx)
+{
+    struct blk_ctx *bc = ctx;
+    struct dlp_stream *s = bc->s;
+    const struct dlp_blk_pat *p = &s->e->blk[bc->fam][id];
+
+    if (s->nbm < BM_MAX)
+        s->bm[s->nbm++] = (struct dlp_blk_match){from, to, p->det, p->needs_ctx};
+    return 0;
+}
+
+/* resolve_region - a digit / IBAN run around `end`: match its exact shapes and validate */
+static void
+resolve_region(struct dlp_stream *s, const struct dlp_hot_pat *p, uint64_t end)
+{
+    int fam = (int)p->aux, c;
+    uint64_t rs = end, re = end;
+
+    if (end - 1 < s->region_end[fam] || s->e->blk_db[fam] == NULL)
+        return;
+    while (rs > 0 && end - rs < DLP_MAX_REGION && (c = dlp_stream_byte(s, rs - 1)) >= 0 &&
+           dlp_cls_has(p->cls, (uint8_t)c))
+        rs--;
+    while (re - rs < DLP_MAX_REGION && (c = dlp_stream_byte(s, re)) >= 0 &&
+           dlp_cls_has(p->cls, (uint8_t)c))
+        re++;
+    c = rs > 0 ? dlp_stream_byte(s, rs - 1) : -1;
+    bool left_open = c >= 0 && dlp_cls_has(p->cls, (uint8_t)c);
+    c = dlp_stream_byte(s, re);
+    bool right_open = c >= 0 && dlp_cls_has(p->cls, (uint8_t)c);
+    s->region_end[fam] = re;
+
+    uint8_t reg[DLP_MAX_REGION];
+    size_t n = dlp_stream_copy(s, rs, (size_t)(re - rs), reg);
+    struct blk_ctx bc = {s, fam};
+    s->nbm = 0;
+    if (hs_scan(s->e->blk_db[fam], (const char *)reg, (unsigned)n, 0, s->scratch, on_blk, &bc) !=
+        HS_SUCCESS)
+        return;
+    qsort(s->bm, s->nbm, sizeof *s->bm, blk_cmp);
+    for (size_t i = 0; i < s->nbm; i++) {
+        const struct dlp_blk_match *m = &s->bm[i];
+        uint64_t a = rs + m->from, b = rs + m->to;
+        if ((m->from == 0 && left_open) || (m->to == n && right_open))
+            continue;
+        int before = a > 0 ? dlp_stream_byte(s, a - 1) : -1;
+        int before2 = a > 1 ? dlp_stream_byte(s, a - 2) : -1;
+        if (!num_edge_ok(s, before, before2) ||
+            !num_edge_ok(s, dlp_stream_byte(s, b), dlp_stream_byte(s, b + 1)))
+            continue;
+        report_checked(s, m->det, a, b, m->needs_ctx);
+    }
+}
+
+/* resolve_token - a fixed token, a prefix to extend, or a value after a secret keyword */
+static void
+resolve_token(struct dlp_stream *s, const struct dlp_hot_pat *p, uint64_t end)
+{
+    uint64_t off = p->kind == DLP_HOT_SECRET_KW ? end : end - p->len, e = end;
+    int c;
+
+    if (end < p->len || p->det < 0 || !s->e->det[p->det].enabled)
+        return;
+    if (p->lb && off > 0) {
+        c = dlp_stream_byte(s, off - 1);
+        if (c >= 0 && (is_alnum(c) || dlp_cls_has(p->cls, (uint8_t)c)))
+            return;
+    }
+    if (p->kind != DLP_HOT_FIXED)
+        while (e - off < p->maxlen && (c = dlp_stream_byte(s, e)) >= 0 &&
+               dlp_cls_has(p->cls, (uint8_t)c))
+            e++;
+    c = dlp_stream_byte(s, e);
+    if (c >= 0 && dlp_cls_has(p->cls, (uint8_t)c) && p->cls != DLP_CLS_PEM)
+        return; /* longer than any such value, or glued to more of its characters */
+    if (p->cls == DLP_CLS_PEM) {
+        /* "-----BEGIN RSA PRIVATE KEY-----": stop after the closing dashes */
+        uint8_t line[96];
+        size_t n = dlp_stream_copy(s, off, (size_t)(e - off), line);
+        uint8_t *dash = n > 16 ? memmem(line + 11, n - 11, "-----", 5) : NULL;
+        if (dash == NULL)
+            return;
+        e = off + (uint64_t)(dash - line) + 5;
+    }
+    while (e > off && (p->cls == DLP_CLS_JWT || p->kind == DLP_HOT_SECRET_KW) &&
+           dlp_stream_byte(s, e - 1) == '.')
+        e--; /* a sentence's full stop */
+    if (e - off < p->minlen)
+        return;
+    report_checked(s, p->det, off, e, false);
+}
+
+/* resolve_keyword - a custom keyword, standing as a word where it starts or ends with one */
+static void
+resolve_keyword(struct dlp_stream *s, const struct dlp_hot_pat *p, uint64_t end)
+{
+    uint64_t off = end - p->len;
+    char red[DLP_REDACTED_MAX];
+
+    if (is_alnum((uint8_t)p->re[0]) && off > 0 && is_alnum(dlp_stream_byte(s, off - 1)))
+        return;
+    if (is_alnum((uint8_t)p->re[p->len - 1]) && is_alnum(dlp_stream_byte(s, end)))
+        return;
+    if (dlp_stream_copy(s, off, p->len, s->val) != p->len)
+        return;
+    dlp_redact_middle(s->val, p->len, 2, 2, red);
+    dlp_stream_report(s, p->det, off, end, s->e->det[p->det].confidence, false, red, "");
+}
+
+/* resolve - one queued hot-database trigger */
+static void
+resolve(struct dlp_stream *s, const struct dlp_trig *t)
+{
+    const struct dlp_hot_pat *p = &s->e->hot[t->pat];
+
+    switch (p->kind) {
+    case DLP_HOT_REGION:
+        resolve_region(s, p, t->end);
+        break;
+    case DLP_HOT_FIXED:
+    case DLP_HOT_PREFIX:
+    case DLP_HOT_SECRET_KW:
+        resolve_token(s, p, t->end);
+        break;
+    case DLP_HOT_DUMP:
+        dlp_dump_label(s, p, t->end);
+        break;
+    case DLP_HOT_KEYWORD:
+        resolve_keyword(s, p, t->end);
+        break;
+    default:
+        break;
+    }
+}
+
+/* rx_flush - report the merged custom regex finding of detector det; only its first and last
+ * two bytes were kept (the value may be longer than the ring) */
+static void
+rx_flush(struct dlp_stream *s, int det)
+{
+    struct dlp_rx_pending *r = &s->rxp[det];
+    char red[DLP_REDACTED_MAX];
+    size_t len = (size_t)(r->end - r->start);
+
+    if (!r->open)
+        return;
+    r->open = false;
+    if (len <= 4 && r->nhead == len) {
+        dlp_redact_middle(r->head, len, 2, 2, red);
+    } else if (r->nhead >= 2 && r->ntail >= 2) {
+        size_t stars = len - 4 > DLP_REDACTED_MAX - 8 ? DLP_REDACTED_MAX - 8 : len - 4;
+        memcpy(red, r->head, 2);
+        memset(red + 2, '*', stars);
+        memcpy(red + 2 + stars, r->tail + r->ntail - 2, 2);
+        red[stars + 4] = '\0';
+    } else {
+        snprintf(red, sizeof red, "(%zu bytes)", len);
+    }
+    dlp_stream_report(s, det, r->start, r->end, s->e->det[det].confidence, false, red, "");
+}
+
+/* resolve_rx - a custom regex match: overlapping matches of one detector are one finding */
+static void
+resolve_rx(struct dlp_stream *s, const struct dlp_trig *t)
+{
+    int det = s->e->rx_det[t->pat & ~RX_FLAG];
+    struct dlp_rx_pending *r = &s->rxp[det];
+    uint8_t b[4];
+
+    if (r->open && t->start < r->end) {
+        if (t->end <= r->end)
+            return;
+        r->end = t->end;
+    } else {
+        rx_flush(s, det);
+        r->open = true;
+        r->start = t->start;
+        r->end = t->end;
+        r->nhead = dlp_stream_copy(
+            s, t->start, (size_t)(t->end - t->start) < 4 ? (size_t)(t->end - t->start) : 4,
+            r->head);
+    }
+    size_t want = (size_t)(r->end - r->start) < 4 ? (size_t)(r->end - r->start) : 4;
+    r->ntail = dlp_stream_copy(s, r->end - want, want, b);
+    memcpy(r->tail, b, r->ntail);
+}
+
+/* drain - resolve what has its following bytes (all of it when final) */
+static void
+drain(struct dlp_stream *s, bool final)
+{
+    const struct dlp_engine *e = s->e;
+
+    while (s->cq.head < s->cq.len && (final || s->cq.v[s->cq.head].end + 1 <= s->fed))
+        resolve_ctx(s, &s->cq.v[s->cq.head++]);
+    while (s->tq.head < s->tq.len && (final || s->tq.v[s->tq.head].end + e->lookahead <= s->fed))
+        resolve(s, &s->tq.v[s->tq.head++]);
+    while (s->rq.head < s->rq.len && (final || s->rq.v[s->rq.head].end + 8 <= s->fed))
+        resolve_rx(s, &s->rq.v[s->rq.head++]);
+    uint64_t min = s->tq.head < s->tq.len ? s->tq.v[s->tq.head].end : s->fed;
+    ctx_prune(s, min > e->back + e->window ? min - e->back - e->window : 0);
+}
+
+/* ring_put - keep the last bytes of a scanned piece */
+static void
+ring_put(struct dlp_stream *s, const uint8_t *p, size_t n, uint64_t at)
+{
+    size_t k = s->e->keep;
+    if (n > k) {
+        at += n - k;
+        p += n - k;
+        n = k;
+    }
+    for (size_t i = 0; i < n; i++)
+        s->ring[(at + i) & (k - 1)] = p[i];
+}
+
+/* scan_piece - scan one piece of at most CHUNK bytes and resolve what is ready */
+static int
+scan_piece(struct dlp_stream *s, const uint8_t *p, size_t n)
+{
+    s->cur = p;
+    s->curlen = n;
+    if (s->hot != NULL && hs_scan_stream(s->hot, (const char *)p, (unsigned)n, 0, s->scratch,
+                                         on_hot, s) != HS_SUCCESS)
+        s->failed = true;
+    if (s->rx != NULL &&
+        hs_scan_stream(s->rx, (const char *)p, (unsigned)n, 0, s->scratch, on_rx, s) != HS_SUCCESS)
+        s->failed = true;
+    for (size_t i = 0; i < s->e->ndet; i++)
+        if (s->edm[i] != NULL)
+            dlp_edm_stream_feed(s->edm[i], p, n);
+    s->fed = s->base + n;
+    drain(s, false);
+    ring_put(s, p, n, s->base);
+    s->base = s->fed;
+    s->cur = NULL;
+    s->curlen = 0;
+    return s->failed ? -1 : 0;
+}
+
+int
+dlp_stream_feed(struct dlp_stream *s, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+
+    if (s->failed)
+        return -1;
+    while (len > 0) {
+        size_t n = len < CHUNK ? len : CHUNK;
+        if (scan_piece(s, p, n) < 0)
+            return -1;
+        p += n;
+        len -= n;
+    }
+    return 0;
+}
+
+/* stream_reset - forget everything: the next text starts at offset 0 */
+static void
+stream_reset(struct dlp_stream *s)
+{
+    s->tq.head = s->tq.len = 0;
+    s->cq.head = s->cq.len = 0;
+    s->rq.head = s->rq.len = 0;
+    for (int g = 0; g < DLP_CTX_COUNT; g++)
+        s->ivl[g].len = 0;
+    for (int f = 0; f < DLP_FAM_COUNT; f++) {
+        s->region_end[f] = 0;
+        s->has_region_trig[f] = false;
+    }
+    memset(s->det_end, 0, s->e->ndet * sizeof *s->det_end);
+    memset(s->rxp, 0, s->e->ndet * sizeof *s->rxp);
+    dlp_dump_reset(&s->dump);
+    s->base = s->fed = 0;
+    s->failed = false;
+}
+
+struct dlp_stream *
+dlp_stream_new(const struct dlp_engine *e, dlp_finding_fn fn, void *ctx)
+{
+    struct dlp_stream *s = xcalloc(1, sizeof *s);
+
+    s->e = e;
+    s->fn = fn;
+    s->ctx = ctx;
+    if (e->scratch != NULL && hs_clone_scratch(e->scratch, &s->scratch) != HS_SUCCESS)
+        goto out_free;
+    if (e->hot_db != NULL && hs_open_stream(e->hot_db, 0, &s->hot) != HS_SUCCESS)
+        goto out_free;
+    if (e->rx_db != NULL && hs_open_stream(e->rx_db, 0, &s->rx) != HS_SUCCESS)
+        goto out_free;
+    s->ring = xmalloc(e->keep);
+    s->det_end = xcalloc(e->ndet, sizeof *s->det_end);
+    s->rxp = xcalloc(e->ndet, sizeof *s->rxp);
+    s->bm = xcalloc(BM_MAX, sizeof *s->bm);
+    s->edm = xcalloc(e->ndet, sizeof *s->edm);
+    s->edmctx = xcalloc(e->ndet, sizeof *s->edmctx);
+    for (size_t i = 0; i < e->ndet; i++) {
+        if (e->det[i].edm == NULL)
+            continue;
+        s->edmctx[i] = (struct dlp_edm_ctx){s, (int)i};
+        s->edm[i] = dlp_edm_stream_new(e->det[i].edm, on_edm, &s->edmctx[i]);
+    }
+    dlp_dump_reset(&s->dump);
+    return s;
+
+out_free:
+    return dlp_stream_free(s);
+}
+
+int
+dlp_stream_end(struct dlp_stream *s)
+{
+    int rc = s->failed ? -1 : 0;
+
+    /* end-anchored custom patterns report now */
+    s->cur = NULL;
+    s->curlen = 0;
+    if (s->hot != NULL && hs_reset_stream(s->hot, 0, s->scratch, on_hot, s) != HS_SUCCESS)
+        rc = -1;
+    if (s->rx != NULL && hs_reset_stream(s->rx, 0, s->scratch, on_rx, s) != HS_SUCCESS)
+        rc = -1;
+    drain(s, true);
+    for (size_t i = 0; i < s->e->ndet; i++) {
+        rx_flush(s, (int)i);
+        if (s->edm[i] != NULL)
+            dlp_edm_stream_end(s->edm[i]);
+    }
+    stream_reset(s);
+    return rc;
+}
+
+struct dlp_stream *
+dlp_stream_free(struct dlp_stream *s)
+{
+    if (s == NULL)
+        return NULL;
+    if (s->hot != NULL)
+        hs_close_stream(s->hot, NULL, NULL, NULL);
+    if (s->rx != NULL)
+        hs_close_stream(s->rx, NULL, NULL, NULL);
+    hs_free_scratch(s->scratch);
+    for (size_t i = 0; s->edm != NULL && i < s->e->ndet; i++)
+        dlp_edm_stream_free(s->edm[i]);
+    free(s->edm);
+    free(s->edmctx);
+    free(s->tq.v);
+    free(s->cq.v);
+    free(s->rq.v);
+    for (int g = 0; g < DLP_CTX_COUNT; g++)
+        free(s->ivl[g].v);
+    free(s->ring);
+    free(s->det_end);
+    free(s->rxp);
+    free(s->bm);
+    free(s);
+    return NULL;
+}
