@@ -312,8 +312,7 @@ cx_archive_walk(struct cx_walk *w, const uint8_t *data, size_t len, const char *
                 break;
             }
             raw_name(data, len, path, &child);
-        }
-        else
+        } else
             cx_entry_name(ae, &child);
         struct content_item it = {.path = child.data, .depth = depth + 1};
         if (archive_entry_is_encrypted(ae)) {

@@ -137,26 +137,22 @@ zip_central_kind(const uint8_t *d, size_t len)
     return CONTENT_ZIP;
 }
 
-/* zip_local_kind - walk the local headers from the start (a zip cut short has no central
- * directory) */
+/* zip_local_kind - a zip cut short has no central directory: look at the names of the local
+ * headers instead, found by their signature (sizes in a data descriptor leave no other way to
+ * step from one to the next) */
 static enum content_kind
 zip_local_kind(const uint8_t *d, size_t len)
 {
-    size_t p = 0;
+    const uint8_t *p = d, *end = d + len;
 
-    while (p + 30 <= len && memcmp(d + p, "PK\3\4", 4) == 0) {
-        size_t nlen = le16(d + p + 26), xlen = le16(d + p + 28);
-        uint64_t csize = le32(d + p + 18);
-        if (p + 30 + nlen > len)
+    while ((p = memmem(p, (size_t)(end - p), "PK\3\4", 4)) != NULL) {
+        size_t nlen = end - p >= 30 ? le16(p + 26) : SIZE_MAX;
+        if (nlen > (size_t)(end - p) - 30)
             break;
-        enum content_kind k = ooxml_by_name(d + p + 30, nlen);
+        enum content_kind k = ooxml_by_name(p + 30, nlen);
         if (k != CONTENT_ZIP)
             return k;
-        if ((le16(d + p + 6) & 8) != 0 && csize == 0)
-            break; /* size in a data descriptor after the data: cannot skip */
-        if (csize > len - p - 30 - nlen)
-            break;
-        p += 30 + nlen + xlen + (size_t)csize;
+        p += 4;
     }
     return CONTENT_ZIP;
 }

@@ -47,6 +47,7 @@ struct ox {
     bool shared_cell; /* the current <c> has t="s" */
     struct buf v;     /* the current <v> */
     struct buf sst;   /* shared strings, one after the other */
+    bool full;        /* some text did not fit */
     size_t *sst_end;  /* where each ends in sst */
     size_t sst_n, sst_cap;
 };
@@ -77,6 +78,14 @@ part_rank(enum content_kind kind, const char *name, unsigned long *num)
     return -1;
 }
 
+/* ox_put - append to the text, remembering when it is full */
+static void
+ox_put(struct ox *x, const char *s, size_t n)
+{
+    if (buf_append(x->out, s, n) != 0)
+        x->full = true;
+}
+
 static bool
 is(const char *name, size_t n, const char *want)
 {
@@ -95,9 +104,9 @@ ox_open(void *u, const char *name, size_t n, const char *attrs, size_t alen)
     else if (is(name, n, "rPh"))
         x->in_rph++;
     else if (is(name, n, "tab") && x->mode == OX_TEXT)
-        buf_append(x->out, "\t", 1);
+        ox_put(x, "\t", 1);
     else if ((is(name, n, "br") || is(name, n, "cr")) && x->mode == OX_TEXT)
-        buf_append(x->out, "\n", 1);
+        ox_put(x, "\n", 1);
     else if (is(name, n, "c") && x->mode == OX_SHEET)
         x->shared_cell = cx_xml_attr(attrs, alen, "t", &v, &vlen) && vlen == 1 && v[0] == 's';
     else if (is(name, n, "v") && x->mode == OX_SHEET) {
@@ -111,7 +120,7 @@ static void
 sheet_value(struct ox *x)
 {
     if (!x->shared_cell) {
-        buf_append(x->out, x->v.data, x->v.len);
+        ox_put(x, x->v.data, x->v.len);
         return;
     }
     size_t idx = 0, i = 0;
@@ -120,7 +129,7 @@ sheet_value(struct ox *x)
     if (i == 0 || i != x->v.len || idx >= x->sst_n)
         return;
     size_t start = idx == 0 ? 0 : x->sst_end[idx - 1];
-    buf_append(x->out, x->sst.data + start, x->sst_end[idx] - start);
+    ox_put(x, x->sst.data + start, x->sst_end[idx] - start);
 }
 
 static void
@@ -133,7 +142,7 @@ ox_close(void *u, const char *name, size_t n)
     } else if (is(name, n, "rPh") && x->in_rph > 0) {
         x->in_rph--;
     } else if (is(name, n, "p") && x->mode == OX_TEXT) {
-        buf_append(x->out, "\n", 1);
+        ox_put(x, "\n", 1);
     } else if (is(name, n, "si") && x->mode == OX_SST) {
         if (x->sst_n == x->sst_cap) {
             x->sst_cap = x->sst_cap == 0 ? 64 : 2 * x->sst_cap;
@@ -145,9 +154,9 @@ ox_close(void *u, const char *name, size_t n)
             x->in_v--;
             sheet_value(x);
         } else if (is(name, n, "c")) {
-            buf_append(x->out, "\t", 1);
+            ox_put(x, "\t", 1);
         } else if (is(name, n, "row")) {
-            buf_append(x->out, "\n", 1);
+            ox_put(x, "\n", 1);
         }
     }
 }
@@ -164,10 +173,8 @@ ox_text(void *u, const char *s, size_t n, bool raw)
         to = x->mode == OX_SST ? &x->sst : x->out;
     else
         return;
-    if (raw)
-        buf_append(to, s, n);
-    else
-        cx_xml_decode(s, n, to);
+    if ((raw ? buf_append(to, s, n) : cx_xml_decode(s, n, to)) != 0)
+        x->full = true;
 }
 
 static int
@@ -246,13 +253,14 @@ cx_ooxml_text(struct cx_walk *w, const uint8_t *data, size_t len, enum content_k
         x.mode = sst ? OX_SST : kind == CONTENT_XLSX ? OX_SHEET : OX_TEXT;
         x.in_t = x.in_rph = x.in_v = 0;
         if (!sst && out->len > 0)
-            buf_append(out, "\n", 1);
-        if (!cx_xml_scan(parts[i].e.data.data, parts[i].e.data.len, &h, &x))
+            ox_put(&x, "\n", 1);
+        /* a part cut by a limit ends inside markup: that is no corruption */
+        if (!cx_xml_scan(parts[i].e.data.data, parts[i].e.data.len, &h, &x) && parts[i].e.complete)
             anom |= CONTENT_ANOM_CORRUPT;
         buf_release(&parts[i].e.data);
     }
-    if (out->max != 0 && out->len + 8 >= out->max)
-        anom |= CONTENT_ANOM_SIZE; /* the text filled its bound */
+    if (x.full)
+        anom |= CONTENT_ANOM_SIZE;
     buf_release(&x.v);
     buf_release(&x.sst);
     free(x.sst_end);
