@@ -138,12 +138,7 @@ hot_wanted(const struct dlp_engine *e, const struct dlp_hot_pat *p)
     switch (p->kind) {
     case DLP_HOT_REGION:
         for (size_t i = 0; i < dlp_builtin_nblk; i++)
-            if (dlp_builtin_blk[i].fam == (int)p->aux && e->det[dlp_builtin_blk[i].det].enabled)
-                return true;
-        return false;
-    case DLP_HOT_CONTEXT:
-        for (size_t i = 0; i < dlp_builtin_ndets; i++)
-            if (e->det[i].enabled && e->det[i].ctx >= 0 && (p->aux & (1u << e->det[i].ctx)))
+            if ((p->aux & (1u << dlp_builtin_blk[i].fam)) && e->det[dlp_builtin_blk[i].det].enabled)
                 return true;
         return false;
     default:
@@ -267,6 +262,35 @@ build_blk(struct dlp_engine *e, char *err, size_t errlen)
     return 0;
 }
 
+/* build_ctx - the context words' database (block mode, caseless literals) */
+static int
+build_ctx(struct dlp_engine *e, char *err, size_t errlen)
+{
+    const char *re[128];
+    char *esc[128];
+    unsigned flags[128], ids[128];
+    size_t n = dlp_builtin_nctx < 128 ? dlp_builtin_nctx : 128;
+    hs_compile_error_t *cerr = NULL;
+    int rc = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        esc[i] = escape_literal(dlp_builtin_ctx[i].word, strlen(dlp_builtin_ctx[i].word));
+        re[i] = esc[i];
+        flags[i] = HS_FLAG_CASELESS;
+        ids[i] = (unsigned)i;
+    }
+    e->ctx_db = compile(re, flags, ids, n, HS_MODE_BLOCK, &cerr);
+    if (e->ctx_db == NULL) {
+        set_err(err, errlen, "dlp: cannot compile the context words: %s",
+                cerr != NULL ? cerr->message : "unknown error");
+        rc = -1;
+    }
+    hs_free_compile_error(cerr);
+    for (size_t i = 0; i < n; i++)
+        free(esc[i]);
+    return rc;
+}
+
 /* build_rx - the custom regex database (streaming, start of match): each pattern is first
  * compiled alone so that an error names its detector and pattern */
 static int
@@ -328,10 +352,10 @@ build_rx(struct dlp_engine *e, const struct dlp_options *opt, char *err, size_t 
 static int
 alloc_scratch(struct dlp_engine *e, char *err, size_t errlen)
 {
-    hs_database_t *dbs[2 + DLP_FAM_COUNT] = {e->hot_db, e->rx_db};
+    hs_database_t *dbs[3 + DLP_FAM_COUNT] = {e->hot_db, e->rx_db, e->ctx_db};
 
     for (int f = 0; f < DLP_FAM_COUNT; f++)
-        dbs[2 + f] = e->blk_db[f];
+        dbs[3 + f] = e->blk_db[f];
     for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++)
         if (dbs[i] != NULL && hs_alloc_scratch(dbs[i], &e->scratch) != HS_SUCCESS) {
             set_err(err, errlen, "dlp: cannot allocate Hyperscan scratch");
@@ -351,13 +375,14 @@ dlp_engine_new(const struct dlp_options *opt, char *err, size_t errlen)
     e->lookahead = DLP_MAX_TOKEN + e->window + DLP_MAX_CTXWORD + 2;
     e->back = DLP_LINE_MAX + 16;
     e->keep = 1;
-    while (e->keep < e->back + e->lookahead + 16)
+    while (e->keep < e->back + e->lookahead + e->window + DLP_MAX_CTXWORD + 16)
         e->keep *= 2;
     if (add_dets(e, opt, err, errlen) < 0)
         goto out_free;
     add_hot(e, opt);
     if (build_hot(e, err, errlen) < 0 || build_blk(e, err, errlen) < 0 ||
-        build_rx(e, opt, err, errlen) < 0 || alloc_scratch(e, err, errlen) < 0)
+        build_ctx(e, err, errlen) < 0 || build_rx(e, opt, err, errlen) < 0 ||
+        alloc_scratch(e, err, errlen) < 0)
         goto out_free;
     return e;
 
@@ -385,6 +410,7 @@ dlp_engine_free(struct dlp_engine *e)
         hs_free_database(e->blk_db[f]);
     }
     hs_free_database(e->rx_db);
+    hs_free_database(e->ctx_db);
     free(e->rx_det);
     hs_free_scratch(e->scratch);
     free(e);

@@ -102,11 +102,6 @@ const size_t dlp_builtin_ndets = sizeof dlp_builtin_dets / sizeof dlp_builtin_de
 
 #define CL HS_FLAG_CASELESS
 #define B(g) (1u << (g))
-/* a context word (literal, caseless) */
-#define CTX(w, m)                                                                                  \
-    {                                                                                              \
-        w, CL, DLP_HOT_CONTEXT, 0, false, true, 0, 0, 0, -1, m, NULL                               \
-    }
 /* an infostealer label (literal, caseless) */
 #define LBL(w, l, show, d)                                                                         \
     {                                                                                              \
@@ -120,10 +115,8 @@ const size_t dlp_builtin_ndets = sizeof dlp_builtin_dets / sizeof dlp_builtin_de
  * shape (a Seoul landline, 02-123-4567) has.
  */
 const struct dlp_hot_pat dlp_builtin_hot[] = {
-    {"\\d(?:[ \\-]?\\d){8}", 0, DLP_HOT_REGION, DLP_CLS_NUM, false, false, 0, 0, 0, -1, DLP_FAM_NUM,
-     NULL},
-    {"[A-Z]{2}\\d{2} ?[A-Z0-9]{4}", 0, DLP_HOT_REGION, DLP_CLS_IBAN, false, false, 0, 0, 0, -1,
-     DLP_FAM_IBAN, NULL},
+    {"\\d(?:[ \\-]?\\d){8}", 0, DLP_HOT_REGION, DLP_CLS_NUM, false, false, 0, 0, 0, -1,
+     (1u << DLP_FAM_NUM) | (1u << DLP_FAM_IBAN), NULL},
     {"[MSROD]\\d{3}[A-Z0-9]\\d{4}", 0, DLP_HOT_FIXED, DLP_CLS_ALNUM, true, false, 9, 9, 9,
      D_PASSPORT, 0, NULL},
     {"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}", 0, DLP_HOT_FIXED, DLP_CLS_ALNUM, true, false, 20, 20,
@@ -149,59 +142,6 @@ const struct dlp_hot_pat dlp_builtin_hot[] = {
      "[\"']?[ \\t]{0,3}[:=][ \\t]{0,3}[\"']?",
      CL, DLP_HOT_SECRET_KW, DLP_CLS_SECRET, false, false, 0, 16, 256, D_GENERIC, 0, NULL},
 
-    CTX("카드번호", B(DLP_CTX_CARD)),
-    CTX("신용카드", B(DLP_CTX_CARD)),
-    CTX("체크카드", B(DLP_CTX_CARD)),
-    CTX("card number", B(DLP_CTX_CARD)),
-    CTX("card no", B(DLP_CTX_CARD)),
-    CTX("credit card", B(DLP_CTX_CARD)),
-    CTX("debit card", B(DLP_CTX_CARD)),
-    CTX("visa", B(DLP_CTX_CARD)),
-    CTX("mastercard", B(DLP_CTX_CARD)),
-    CTX("amex", B(DLP_CTX_CARD)),
-    CTX("계좌번호", B(DLP_CTX_BANK)),
-    CTX("iban", B(DLP_CTX_BANK)),
-    CTX("account number", B(DLP_CTX_BANK)),
-    CTX("bank account", B(DLP_CTX_BANK)),
-    CTX("swift", B(DLP_CTX_BANK)),
-    CTX("ssn", B(DLP_CTX_SSN)),
-    CTX("social security", B(DLP_CTX_SSN)),
-    CTX("주민등록번호", B(DLP_CTX_RRN) | B(DLP_CTX_FRN)),
-    CTX("주민번호", B(DLP_CTX_RRN)),
-    CTX("resident registration", B(DLP_CTX_RRN) | B(DLP_CTX_FRN)),
-    CTX("외국인등록번호", B(DLP_CTX_FRN)),
-    CTX("외국인번호", B(DLP_CTX_FRN)),
-    CTX("alien registration", B(DLP_CTX_FRN)),
-    CTX("foreigner registration", B(DLP_CTX_FRN)),
-    CTX("사업자등록번호", B(DLP_CTX_BRN)),
-    CTX("사업자번호", B(DLP_CTX_BRN)),
-    CTX("business registration", B(DLP_CTX_BRN)),
-    CTX("여권번호", B(DLP_CTX_PASSPORT)),
-    CTX("여권", B(DLP_CTX_PASSPORT)),
-    CTX("passport", B(DLP_CTX_PASSPORT)),
-    CTX("운전면허", B(DLP_CTX_DRIVER)),
-    CTX("면허번호", B(DLP_CTX_DRIVER)),
-    CTX("driver license", B(DLP_CTX_DRIVER)),
-    CTX("driver's license", B(DLP_CTX_DRIVER)),
-    CTX("driving licence", B(DLP_CTX_DRIVER)),
-    CTX("licence number", B(DLP_CTX_DRIVER)),
-    CTX("license number", B(DLP_CTX_DRIVER)),
-    CTX("전화번호", B(DLP_CTX_PHONE)),
-    CTX("휴대폰", B(DLP_CTX_PHONE)),
-    CTX("핸드폰", B(DLP_CTX_PHONE)),
-    CTX("휴대전화", B(DLP_CTX_PHONE)),
-    CTX("연락처", B(DLP_CTX_PHONE)),
-    CTX("phone", B(DLP_CTX_PHONE)),
-    CTX("mobile", B(DLP_CTX_PHONE)),
-    CTX("tel", B(DLP_CTX_PHONE)),
-    CTX("비밀번호", B(DLP_CTX_SECRET)),
-    CTX("password", B(DLP_CTX_SECRET)),
-    CTX("secret", B(DLP_CTX_SECRET)),
-    CTX("api key", B(DLP_CTX_SECRET)),
-    CTX("credential", B(DLP_CTX_SECRET)),
-    CTX("credentials", B(DLP_CTX_SECRET)),
-    CTX("access key", B(DLP_CTX_SECRET)),
-
     LBL("URL:", DLP_LB_SITE, "URL", D_CRED),
     LBL("Host:", DLP_LB_SITE, "Host", D_CRED),
     LBL("Hostname:", DLP_LB_SITE, "Hostname", D_CRED),
@@ -225,6 +165,64 @@ const struct dlp_hot_pat dlp_builtin_hot[] = {
      DLP_LB_COOKIE_LINE, NULL},
 };
 const size_t dlp_builtin_nhot = sizeof dlp_builtin_hot / sizeof dlp_builtin_hot[0];
+
+/* context words: matched (caseless, as whole ASCII words) only around a candidate */
+const struct dlp_ctx_word dlp_builtin_ctx[] = {
+    {"카드번호", B(DLP_CTX_CARD)},
+    {"신용카드", B(DLP_CTX_CARD)},
+    {"체크카드", B(DLP_CTX_CARD)},
+    {"card number", B(DLP_CTX_CARD)},
+    {"card no", B(DLP_CTX_CARD)},
+    {"credit card", B(DLP_CTX_CARD)},
+    {"debit card", B(DLP_CTX_CARD)},
+    {"visa", B(DLP_CTX_CARD)},
+    {"mastercard", B(DLP_CTX_CARD)},
+    {"amex", B(DLP_CTX_CARD)},
+    {"계좌번호", B(DLP_CTX_BANK)},
+    {"iban", B(DLP_CTX_BANK)},
+    {"account number", B(DLP_CTX_BANK)},
+    {"bank account", B(DLP_CTX_BANK)},
+    {"swift", B(DLP_CTX_BANK)},
+    {"ssn", B(DLP_CTX_SSN)},
+    {"social security", B(DLP_CTX_SSN)},
+    {"주민등록번호", B(DLP_CTX_RRN) | B(DLP_CTX_FRN)},
+    {"주민번호", B(DLP_CTX_RRN)},
+    {"resident registration", B(DLP_CTX_RRN) | B(DLP_CTX_FRN)},
+    {"외국인등록번호", B(DLP_CTX_FRN)},
+    {"외국인번호", B(DLP_CTX_FRN)},
+    {"alien registration", B(DLP_CTX_FRN)},
+    {"foreigner registration", B(DLP_CTX_FRN)},
+    {"사업자등록번호", B(DLP_CTX_BRN)},
+    {"사업자번호", B(DLP_CTX_BRN)},
+    {"business registration", B(DLP_CTX_BRN)},
+    {"여권번호", B(DLP_CTX_PASSPORT)},
+    {"여권", B(DLP_CTX_PASSPORT)},
+    {"passport", B(DLP_CTX_PASSPORT)},
+    {"운전면허", B(DLP_CTX_DRIVER)},
+    {"면허번호", B(DLP_CTX_DRIVER)},
+    {"driver license", B(DLP_CTX_DRIVER)},
+    {"driver's license", B(DLP_CTX_DRIVER)},
+    {"driving licence", B(DLP_CTX_DRIVER)},
+    {"licence number", B(DLP_CTX_DRIVER)},
+    {"license number", B(DLP_CTX_DRIVER)},
+    {"전화번호", B(DLP_CTX_PHONE)},
+    {"휴대폰", B(DLP_CTX_PHONE)},
+    {"핸드폰", B(DLP_CTX_PHONE)},
+    {"휴대전화", B(DLP_CTX_PHONE)},
+    {"연락처", B(DLP_CTX_PHONE)},
+    {"phone", B(DLP_CTX_PHONE)},
+    {"mobile", B(DLP_CTX_PHONE)},
+    {"tel", B(DLP_CTX_PHONE)},
+    {"비밀번호", B(DLP_CTX_SECRET)},
+    {"password", B(DLP_CTX_SECRET)},
+    {"secret", B(DLP_CTX_SECRET)},
+    {"api key", B(DLP_CTX_SECRET)},
+    {"credential", B(DLP_CTX_SECRET)},
+    {"credentials", B(DLP_CTX_SECRET)},
+    {"access key", B(DLP_CTX_SECRET)},
+
+};
+const size_t dlp_builtin_nctx = sizeof dlp_builtin_ctx / sizeof dlp_builtin_ctx[0];
 
 /*
  * The exact shapes, matched with start of match on a region (a run of [0-9 +-] or [A-Z0-9 ]

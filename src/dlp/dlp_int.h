@@ -67,11 +67,10 @@ enum dlp_cls {
 
 /* what a hot-database match means */
 enum dlp_hot_kind {
-    DLP_HOT_REGION,    /* somewhere inside a run of family `aux` */
+    DLP_HOT_REGION,    /* somewhere inside a run of the families in mask `aux` */
     DLP_HOT_FIXED,     /* the whole value, `len` bytes */
     DLP_HOT_PREFIX,    /* the value's first `len` bytes: extend forward over `cls` */
     DLP_HOT_SECRET_KW, /* a secret keyword and '=' or ':': the value follows */
-    DLP_HOT_CONTEXT,   /* a context word, groups in `aux` */
     DLP_HOT_DUMP,      /* an infostealer label, label id in `aux` */
     DLP_HOT_KEYWORD,   /* a custom keyword */
     DLP_HOT_RX         /* (queue only) a custom regex match */
@@ -128,6 +127,14 @@ extern const struct dlp_builtin_det dlp_builtin_dets[];
 extern const size_t dlp_builtin_ndets;
 extern const struct dlp_hot_pat dlp_builtin_hot[];
 extern const size_t dlp_builtin_nhot;
+/* a context word */
+struct dlp_ctx_word {
+    const char *word;
+    uint32_t groups; /* 1 << enum dlp_ctx */
+};
+
+extern const struct dlp_ctx_word dlp_builtin_ctx[];
+extern const size_t dlp_builtin_nctx;
 extern const struct dlp_blk_pat dlp_builtin_blk[];
 extern const size_t dlp_builtin_nblk;
 
@@ -154,6 +161,7 @@ struct dlp_engine {
     int *rx_det; /* custom regex pattern id -> detector */
     size_t nrx;
     hs_database_t *rx_db;
+    hs_database_t *ctx_db; /* context words, block mode */
     hs_scratch_t *scratch; /* prototype, cloned per stream */
     size_t window;         /* context window */
     size_t lookahead;      /* bytes a trigger waits for before it is resolved */
@@ -171,16 +179,6 @@ struct dlp_trig {
 struct dlp_queue {
     struct dlp_trig *v;
     size_t head, len, cap;
-};
-
-/* context coverage of one group: the union of [word start - window, word end + window] */
-struct dlp_ivl {
-    uint64_t lo, hi;
-};
-
-struct dlp_ivls {
-    struct dlp_ivl *v;
-    size_t len, cap;
 };
 
 /* infostealer shape state (dlp_dump.c) */
@@ -232,8 +230,7 @@ struct dlp_stream {
     const uint8_t *cur;
     size_t curlen;
     uint64_t fed;
-    struct dlp_queue tq, cq, rq; /* triggers, context words, custom regex matches */
-    struct dlp_ivls ivl[DLP_CTX_COUNT];
+    struct dlp_queue tq, rq; /* triggers, custom regex matches */
     uint64_t region_end[DLP_FAM_COUNT];
     uint64_t last_region_trig[DLP_FAM_COUNT];
     bool has_region_trig[DLP_FAM_COUNT];
@@ -246,6 +243,7 @@ struct dlp_stream {
     size_t nbm;
     bool failed;
     uint8_t val[DLP_MAX_TOKEN + 64];
+    uint8_t *win; /* the bytes around a candidate, searched for context words */
 };
 
 /* dlp_stream_byte - the byte at stream offset off, -1 when not held */

@@ -101,12 +101,8 @@ on_hot(unsigned int id, unsigned long long from, unsigned long long to, unsigned
     struct dlp_stream *s = ctx;
     const struct dlp_hot_pat *p = &s->e->hot[id];
 
-    if (p->kind == DLP_HOT_CONTEXT) {
-        queue_push(&s->cq, to, 0, id);
-        return 0;
-    }
     if (p->kind == DLP_HOT_REGION) {
-        int fam = (int)p->aux;
+        int fam = DLP_FAM_NUM;
         if (s->has_region_trig[fam] && to - s->last_region_trig[fam] <= REGION_SKIP &&
             region_same_run(s, p->cls, s->last_region_trig[fam], to))
             return 0;
@@ -163,73 +159,49 @@ dlp_stream_report(struct dlp_stream *s, int det, uint64_t off, uint64_t end, int
     s->fn(s->ctx, &f);
 }
 
+struct ctx_scan {
+    struct dlp_stream *s;
+    uint64_t at; /* stream offset of win[0] */
+    size_t n;
+    uint64_t off, end;
+    uint32_t group;
+    bool found;
+};
+
+/* on_ctx - a context word in the window: of the right group, a whole word, near enough */
+static int
+on_ctx(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+       void *ctx)
+{
+    struct ctx_scan *cs = ctx;
+    const struct dlp_ctx_word *w = &dlp_builtin_ctx[id];
+    size_t len = strlen(w->word);
+    uint64_t wend = cs->at + to, wstart = wend - len, win = cs->s->e->window;
+    uint8_t first = (uint8_t)w->word[0], last = (uint8_t)w->word[len - 1];
+
+    if (!(w->groups & cs->group) || wend + win < cs->off || wstart > cs->end + win)
+        return 0;
+    if (is_alpha(first) && wstart > 0 && is_alpha(dlp_stream_byte(cs->s, wstart - 1)))
+        return 0;
+    if (is_alpha(last) && is_alpha(dlp_stream_byte(cs->s, wend)))
+        return 0;
+    cs->found = true;
+    return 1; /* stop */
+}
+
 /* ctx_near - is a context word of group g within the window of [off, end) */
 static bool
-ctx_near(const struct dlp_stream *s, int g, uint64_t off, uint64_t end)
+ctx_near(struct dlp_stream *s, int g, uint64_t off, uint64_t end)
 {
-    if (g < 0)
+    uint64_t w = s->e->window + DLP_MAX_CTXWORD;
+    struct ctx_scan cs = {s, off > w ? off - w : 0, 0, off, end, 0, false};
+
+    if (g < 0 || s->e->ctx_db == NULL)
         return false;
-    const struct dlp_ivls *l = &s->ivl[g];
-    for (size_t i = 0; i < l->len; i++)
-        if (l->v[i].lo <= end && l->v[i].hi >= off)
-            return true;
-    return false;
-}
-
-/* ctx_add - a context word at [from, to): cover its window for each of its groups */
-static void
-ctx_add(struct dlp_stream *s, uint32_t groups, uint64_t from, uint64_t to)
-{
-    uint64_t w = s->e->window;
-    struct dlp_ivl iv = {from > w ? from - w : 0, to + w};
-
-    for (int g = 0; g < DLP_CTX_COUNT; g++) {
-        if (!(groups & (1u << g)))
-            continue;
-        struct dlp_ivls *l = &s->ivl[g];
-        if (l->len > 0 && iv.lo <= l->v[l->len - 1].hi) {
-            struct dlp_ivl *last = &l->v[l->len - 1];
-            last->lo = iv.lo < last->lo ? iv.lo : last->lo;
-            last->hi = iv.hi > last->hi ? iv.hi : last->hi;
-            continue;
-        }
-        if (l->len == l->cap) {
-            l->cap = l->cap ? l->cap * 2 : 8;
-            l->v = xrealloc(l->v, l->cap * sizeof *l->v);
-        }
-        l->v[l->len++] = iv;
-    }
-}
-
-/* ctx_prune - drop coverage no candidate starting at or after `min` can touch */
-static void
-ctx_prune(struct dlp_stream *s, uint64_t min)
-{
-    for (int g = 0; g < DLP_CTX_COUNT; g++) {
-        struct dlp_ivls *l = &s->ivl[g];
-        size_t n = 0;
-        while (n < l->len && l->v[n].hi < min)
-            n++;
-        if (n > 0) {
-            memmove(l->v, l->v + n, (l->len - n) * sizeof *l->v);
-            l->len -= n;
-        }
-    }
-}
-
-/* resolve_ctx - a context word counts when it is a whole word (ASCII letters only checked) */
-static void
-resolve_ctx(struct dlp_stream *s, const struct dlp_trig *t)
-{
-    const struct dlp_hot_pat *p = &s->e->hot[t->pat];
-    uint64_t from = t->end - p->len;
-    uint8_t first = (uint8_t)p->re[0], last = (uint8_t)p->re[p->len - 1];
-
-    if (is_alpha(first) && from > 0 && is_alpha(dlp_stream_byte(s, from - 1)))
-        return;
-    if (is_alpha(last) && is_alpha(dlp_stream_byte(s, t->end)))
-        return;
-    ctx_add(s, p->aux, from, t->end);
+    cs.group = 1u << g;
+    cs.n = dlp_stream_copy(s, cs.at, (size_t)(end + w - cs.at), s->win);
+    hs_scan(s->e->ctx_db, (const char *)s->win, (unsigned)cs.n, 0, s->scratch, on_ctx, &cs);
+    return cs.found;
 }
 
 /* report_checked - validate bytes [off, end) with detector det's check and report them */
@@ -297,29 +269,72 @@ on_blk(unsigned int id, unsigned long long from, unsigned long long to, unsigned
     return 0;
 }
 
+/* iban_plausible - two capitals and two digits somewhere in the run */
+static bool
+iban_plausible(const uint8_t *r, size_t n)
+{
+    for (size_t i = 0; i + 4 <= n; i++)
+        if (r[i] >= 'A' && r[i] <= 'Z' && r[i + 1] >= 'A' && r[i + 1] <= 'Z' &&
+            is_digit(r[i + 2]) && is_digit(r[i + 3]))
+            return true;
+    return false;
+}
+
+/* num_plausible - could any digit shape be in the run: a group of 9+ digits, or two groups
+ * joined by one separator that begin some shape (4-4 card, 3-2 SSN/BRN, 6-7 RRN, 2-2
+ * licence, 3-3 / 3-4 / 2-3 / 2-4 phone, 2-1 / 2-2 after +82, 4-6 Amex). Most numbers in
+ * prose (order ids, dates with times) fail this, and skip the shape database. */
+static bool
+num_plausible(const uint8_t *r, size_t n)
+{
+    static const uint8_t pairs[][2] = {{4, 4}, {4, 6}, {3, 2}, {6, 7}, {2, 2},
+                                       {3, 3}, {3, 4}, {2, 3}, {2, 4}, {2, 1}};
+    size_t prev = 0, i = 0;
+
+    while (i < n) {
+        size_t g = 0;
+        while (i < n && is_digit(r[i]))
+            i++, g++;
+        if (g >= 9)
+            return true;
+        for (size_t k = 0; prev > 0 && g > 0 && k < sizeof pairs / sizeof pairs[0]; k++)
+            if (pairs[k][0] == prev && pairs[k][1] == g)
+                return true;
+        prev = g;
+        if (i < n && !is_digit(r[i])) {
+            i++;
+            if (i < n && !is_digit(r[i]))
+                prev = 0; /* two separators: a new chain */
+        }
+    }
+    return false;
+}
+
 /* resolve_region - a digit / IBAN run around `end`: match its exact shapes and validate */
 static void
-resolve_region(struct dlp_stream *s, const struct dlp_hot_pat *p, uint64_t end)
+resolve_region(struct dlp_stream *s, int fam, uint64_t end)
 {
-    int fam = (int)p->aux, c;
+    int cls = fam == DLP_FAM_NUM ? DLP_CLS_NUM : DLP_CLS_IBAN, c;
     uint64_t rs = end, re = end;
 
     if (end - 1 < s->region_end[fam] || s->e->blk_db[fam] == NULL)
         return;
     while (rs > 0 && end - rs < DLP_MAX_REGION && (c = dlp_stream_byte(s, rs - 1)) >= 0 &&
-           dlp_cls_has(p->cls, (uint8_t)c))
+           dlp_cls_has(cls, (uint8_t)c))
         rs--;
     while (re - rs < DLP_MAX_REGION && (c = dlp_stream_byte(s, re)) >= 0 &&
-           dlp_cls_has(p->cls, (uint8_t)c))
+           dlp_cls_has(cls, (uint8_t)c))
         re++;
     c = rs > 0 ? dlp_stream_byte(s, rs - 1) : -1;
-    bool left_open = c >= 0 && dlp_cls_has(p->cls, (uint8_t)c);
+    bool left_open = c >= 0 && dlp_cls_has(cls, (uint8_t)c);
     c = dlp_stream_byte(s, re);
-    bool right_open = c >= 0 && dlp_cls_has(p->cls, (uint8_t)c);
+    bool right_open = c >= 0 && dlp_cls_has(cls, (uint8_t)c);
     s->region_end[fam] = re;
 
     uint8_t reg[DLP_MAX_REGION];
     size_t n = dlp_stream_copy(s, rs, (size_t)(re - rs), reg);
+    if (fam == DLP_FAM_IBAN ? !iban_plausible(reg, n) : !num_plausible(reg, n))
+        return;
     struct blk_ctx bc = {s, fam};
     s->nbm = 0;
     if (hs_scan(s->e->blk_db[fam], (const char *)reg, (unsigned)n, 0, s->scratch, on_blk, &bc) !=
@@ -403,7 +418,9 @@ resolve(struct dlp_stream *s, const struct dlp_trig *t)
 
     switch (p->kind) {
     case DLP_HOT_REGION:
-        resolve_region(s, p, t->end);
+        for (int fam = 0; fam < DLP_FAM_COUNT; fam++)
+            if (p->aux & (1u << fam))
+                resolve_region(s, fam, t->end);
         break;
     case DLP_HOT_FIXED:
     case DLP_HOT_PREFIX:
@@ -479,14 +496,10 @@ drain(struct dlp_stream *s, bool final)
 {
     const struct dlp_engine *e = s->e;
 
-    while (s->cq.head < s->cq.len && (final || s->cq.v[s->cq.head].end + 1 <= s->fed))
-        resolve_ctx(s, &s->cq.v[s->cq.head++]);
     while (s->tq.head < s->tq.len && (final || s->tq.v[s->tq.head].end + e->lookahead <= s->fed))
         resolve(s, &s->tq.v[s->tq.head++]);
     while (s->rq.head < s->rq.len && (final || s->rq.v[s->rq.head].end + 8 <= s->fed))
         resolve_rx(s, &s->rq.v[s->rq.head++]);
-    uint64_t min = s->tq.head < s->tq.len ? s->tq.v[s->tq.head].end : s->fed;
-    ctx_prune(s, min > e->back + e->window ? min - e->back - e->window : 0);
 }
 
 /* ring_put - keep the last bytes of a scanned piece */
@@ -499,8 +512,9 @@ ring_put(struct dlp_stream *s, const uint8_t *p, size_t n, uint64_t at)
         p += n - k;
         n = k;
     }
-    for (size_t i = 0; i < n; i++)
-        s->ring[(at + i) & (k - 1)] = p[i];
+    size_t pos = (size_t)(at & (k - 1)), first = k - pos < n ? k - pos : n;
+    memcpy(s->ring + pos, p, first);
+    memcpy(s->ring, p + first, n - first);
 }
 
 /* scan_piece - scan one piece of at most CHUNK bytes and resolve what is ready */
@@ -549,10 +563,7 @@ static void
 stream_reset(struct dlp_stream *s)
 {
     s->tq.head = s->tq.len = 0;
-    s->cq.head = s->cq.len = 0;
     s->rq.head = s->rq.len = 0;
-    for (int g = 0; g < DLP_CTX_COUNT; g++)
-        s->ivl[g].len = 0;
     for (int f = 0; f < DLP_FAM_COUNT; f++) {
         s->region_end[f] = 0;
         s->has_region_trig[f] = false;
@@ -579,6 +590,7 @@ dlp_stream_new(const struct dlp_engine *e, dlp_finding_fn fn, void *ctx)
     if (e->rx_db != NULL && hs_open_stream(e->rx_db, 0, &s->rx) != HS_SUCCESS)
         goto out_free;
     s->ring = xmalloc(e->keep);
+    s->win = xmalloc(2 * (e->window + DLP_MAX_CTXWORD) + DLP_MAX_TOKEN + 64);
     s->det_end = xcalloc(e->ndet, sizeof *s->det_end);
     s->rxp = xcalloc(e->ndet, sizeof *s->rxp);
     s->bm = xcalloc(BM_MAX, sizeof *s->bm);
@@ -634,11 +646,9 @@ dlp_stream_free(struct dlp_stream *s)
     free(s->edm);
     free(s->edmctx);
     free(s->tq.v);
-    free(s->cq.v);
     free(s->rq.v);
-    for (int g = 0; g < DLP_CTX_COUNT; g++)
-        free(s->ivl[g].v);
     free(s->ring);
+    free(s->win);
     free(s->det_end);
     free(s->rxp);
     free(s->bm);
