@@ -13,6 +13,9 @@
 #define MAX_KEYWORD 256
 #define DEFAULT_CUSTOM_CONFIDENCE 80
 
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static void
 set_err(char *err, size_t errlen, const char *fmt, ...)
 {
