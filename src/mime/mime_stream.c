@@ -142,6 +142,16 @@ pop(struct mime_stream *m)
     m->nfr--;
 }
 
+/* drop_empty - forget the innermost entity, opened by a delimiter but given no byte at all */
+static void
+drop_empty(struct mime_stream *m)
+{
+    ms_frame_clear(top(m));
+    m->nfr--;
+    top(m)->nchildren--;
+    m->nparts--;
+}
+
 /* is_wsp_only - the rest of a delimiter line may hold only blanks */
 static bool
 is_wsp_only(const uint8_t *s, size_t n)
@@ -262,20 +272,21 @@ delimiter(struct mime_stream *m, int k, bool close, uint64_t next)
     m->ls = MS_BOL;
 }
 
-/* header_append - add bytes to the header section, within max_header_bytes */
+/* header_append - add a line to the header section; past max_header_bytes the section is
+ * cut at the last whole line */
 static void
-header_append(struct mime_stream *m, const void *p, size_t n)
+header_append(struct mime_stream *m, const uint8_t *l, size_t n, bool lf)
 {
     if (m->hdr_over)
         return;
-    if (m->hdr.len + n > m->lim.max_header_bytes) {
-        size_t room = m->lim.max_header_bytes - m->hdr.len;
-        buf_append(&m->hdr, p, room);
+    if (m->hdr.len + n + lf > m->lim.max_header_bytes) {
         m->hdr_over = true;
         ms_anomaly(m, top(m), MIME_ANOM_HEADER_SIZE, top(m)->path);
         return;
     }
-    buf_append(&m->hdr, p, n);
+    buf_append(&m->hdr, l, n);
+    if (lf)
+        buf_append(&m->hdr, "\n", 1);
 }
 
 /* is_field_line - a header line: a continuation, or a line with a colon (a malformed name
@@ -326,7 +337,10 @@ header_line(struct mime_stream *m, bool lf, uint64_t next)
     int k = m->line_long ? -1 : find_delimiter(m, l, n, &close);
 
     if (k >= 0) {
-        ms_headers_done(m, true);
+        if (m->nfr > 1 && m->hdr.len == 0 && !m->hdr_over)
+            drop_empty(m); /* a delimiter right after one opens no part, as in Python */
+        else
+            ms_headers_done(m, true);
         delimiter(m, k, close, next);
         return;
     }
@@ -334,9 +348,11 @@ header_line(struct mime_stream *m, bool lf, uint64_t next)
         body_from_line(m, lf, next);
         return;
     }
-    header_append(m, l, n);
-    if (lf)
-        header_append(m, "\n", 1);
+    if (lf && (n == 0 || (n == 1 && l[0] == '\r')) && m->hdr_over) {
+        buf_append(&m->hdr, l, n); /* the blank line still ends the kept section */
+        buf_append(&m->hdr, "\n", 1);
+    }
+    header_append(m, l, n, lf);
     if (lf && (n == 0 || (n == 1 && l[0] == '\r'))) {
         struct ms_frame *f = top(m);
 
@@ -562,11 +578,7 @@ mime_stream_end(struct mime_stream *m)
     m->in = NULL;
     if (m->nfr > 1 && !top(m)->in_body && m->hdr.len == 0 && m->line.len == 0 &&
         top(m)->info.offset == m->off) {
-        /* a delimiter as the last line opened nothing: no part (still unclosed) */
-        ms_frame_clear(top(m));
-        m->nfr--;
-        top(m)->nchildren--;
-        m->nparts--;
+        drop_empty(m); /* a delimiter as the last line opened nothing (still unclosed) */
     } else if (!top(m)->in_body) {
         if (m->line.len)
             header_line(m, false, m->off);

@@ -7,6 +7,7 @@
  * same way, so the callbacks a message produces do not depend on how its bytes were split;
  * limits are checked at exact positions in the decoded stream for the same reason.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,11 +18,20 @@
 #include "util/mem.h"
 
 void
-ms_anomaly(struct mime_stream *m, const struct ms_frame *f, enum mime_anomaly a, const char *detail)
+ms_anomaly(struct mime_stream *m, struct ms_frame *f, enum mime_anomaly a, const char *detail)
 {
     if (!f)
         f = &m->fr[0];
     m->anomalies |= 1u << a;
+    if (!f->reported && f->kind != MS_SKIP) {
+        if (f->ndefer < MS_DEFER) {
+            f->defer[f->ndefer].a = a;
+            snprintf(f->defer[f->ndefer].detail, sizeof f->defer[0].detail, "%s",
+                     detail ? detail : "");
+            f->ndefer++;
+        }
+        return;
+    }
     if (m->cb.anomaly)
         m->cb.anomaly(m->ctx, &f->info, a, detail ? detail : "");
 }
@@ -121,6 +131,20 @@ param_dup(const struct mime_params *p, const char *name, bool lower)
     return lower ? lower_dup(v) : xstrdup(v);
 }
 
+/* param_anomalies - what mime_param flagged: a charset it cannot convert is a charset
+ * anomaly, the rest malformed parameters */
+static void
+param_anomalies(struct mime_stream *m, struct ms_frame *f, const struct mime_params *p,
+                const char *field)
+{
+    if (!p)
+        return;
+    if (p->flags & MIME_PARAM_BAD_CHARSET)
+        ms_anomaly(m, f, MIME_ANOM_CHARSET, field);
+    if (p->flags & ~(unsigned)MIME_PARAM_BAD_CHARSET)
+        ms_anomaly(m, f, MIME_ANOM_PARAM, field);
+}
+
 /* read_type - Content-Type: type, subtype, charset, name and boundary; the defaults */
 static void
 read_type(struct mime_stream *m, struct ms_frame *f, const struct mime_headers *h, char **name)
@@ -130,8 +154,7 @@ read_type(struct mime_stream *m, struct ms_frame *f, const struct mime_headers *
     const char *v = field_value(m, f, h, "content-type", &n);
     struct mime_params *p = v ? mime_param_parse(v, n) : NULL;
 
-    if (p && p->flags)
-        ms_anomaly(m, f, MIME_ANOM_PARAM, "content-type");
+    param_anomalies(m, f, p, "content-type");
     if (p && p->type[0] && p->subtype[0]) {
         f->type = xstrdup(p->type);
         f->subtype = xstrdup(p->subtype);
@@ -161,8 +184,9 @@ read_disposition(struct mime_stream *m, struct ms_frame *f, const struct mime_he
     const char *v = field_value(m, f, h, "content-disposition", &n);
     struct mime_params *p = v ? mime_param_parse(v, n) : NULL;
 
-    if (p && p->flags & ~(unsigned)MIME_PARAM_BAD_TYPE)
-        ms_anomaly(m, f, MIME_ANOM_PARAM, "content-disposition");
+    if (p)
+        p->flags &= ~(unsigned)MIME_PARAM_BAD_TYPE; /* a disposition has no subtype */
+    param_anomalies(m, f, p, "content-disposition");
     if (p && p->type[0])
         f->disposition = xstrdup(p->type);
     f->filename = param_dup(p, "filename", false);
@@ -312,6 +336,9 @@ ms_headers_done(struct mime_stream *m, bool forced)
     f->reported = true;
     if (m->cb.part_start)
         m->cb.part_start(m->ctx, &f->info);
+    for (unsigned i = 0; i < f->ndefer; i++)
+        ms_anomaly(m, f, f->defer[i].a, f->defer[i].detail);
+    f->ndefer = 0;
 }
 
 /* text_drain - pass whole chunks of text (all of it when `all`) */

@@ -22,6 +22,8 @@
 #define MS_PIECE 4096u
 #define MS_SLACK 4608u
 
+#define MS_DEFER 12
+
 enum ms_kind {
     MS_LEAF,    /* body decoded to `body` (and `text`) */
     MS_MULTI,   /* children between delimiters; preamble/epilogue as text */
@@ -43,6 +45,12 @@ struct ms_frame {
     unsigned nchildren;
     struct mime_part_stats st;
     uint64_t nuls;
+    /* anomalies found before part_start, reported right after it */
+    struct {
+        enum mime_anomaly a;
+        char detail[40];
+    } defer[MS_DEFER];
+    unsigned ndefer;
     struct mime_b64 b64;
     struct mime_qp qp;
     struct mime_charset *cs;
@@ -80,9 +88,9 @@ struct mime_stream {
     bool ended;
 };
 
-/* ms_anomaly - record and report an anomaly on frame f (NULL: the top entity) */
-void ms_anomaly(struct mime_stream *m, const struct ms_frame *f, enum mime_anomaly a,
-                const char *detail);
+/* ms_anomaly - record and report an anomaly on frame f (NULL: the top entity); one found
+ * before f's part_start waits for it */
+void ms_anomaly(struct mime_stream *m, struct ms_frame *f, enum mime_anomaly a, const char *detail);
 /* ms_headers_done - interpret the collected header section of the top frame; forced when no
  * blank line ended it (a delimiter or the end of input) */
 void ms_headers_done(struct mime_stream *m, bool forced);

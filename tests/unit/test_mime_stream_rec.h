@@ -24,6 +24,8 @@ struct rec_part {
     bool ended;
     unsigned nheaders;
     unsigned anomalies;
+    size_t nchunks, last_chunk; /* body calls, and the length of the last one */
+    bool short_chunk;           /* a body call shorter than 64 KB was not the last */
 };
 
 struct rec {
@@ -107,6 +109,10 @@ rec_body(void *ctx, const struct mime_part_info *p, const uint8_t *data, size_t 
         r->bad_order = true;
         return;
     }
+    if (q->nchunks && q->last_chunk != 65536)
+        q->short_chunk = true;
+    q->nchunks++;
+    q->last_chunk = len;
     buf_append(&q->body, data, len);
     buf_printf(&r->trace, "B %s %zu:", p->path, len);
     buf_append(&r->trace, data, len);
@@ -246,8 +252,10 @@ rec_run_checked(const void *msg, size_t len, const struct mime_stream_limits *li
     static const size_t steps[] = {1, 3, 17, 200};
 
     assert_false(whole->bad_order);
-    for (size_t i = 0; i < whole->n; i++)
+    for (size_t i = 0; i < whole->n; i++) {
         assert_true(whole->parts[i].ended);
+        assert_false(whole->parts[i].short_chunk);
+    }
     for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
         struct rec *s = rec_run(msg, len, lim, steps[i], (unsigned)(i + len));
         rec_same(whole, s, steps[i] == 1 ? "byte at a time" : "random splits");
