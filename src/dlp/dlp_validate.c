@@ -327,26 +327,25 @@ iban_length(const char cc[2])
     return 0;
 }
 
-/* iban_compact - upper-cased IBAN without its spaces; spaces only between groups of 4 */
+/* iban_compact - upper-cased IBAN without its spaces: single spaces, each after a multiple
+ * of 4 characters (the print format groups by 4; "GB82 WEST12345698765432" is tolerated) */
 static size_t
 iban_compact(const uint8_t *s, size_t n, char *v, size_t cap)
 {
-    size_t k = 0, group = 0;
+    size_t k = 0;
 
     for (size_t i = 0; i < n; i++) {
         uint8_t c = s[i];
         if (c == ' ') {
-            if (group != 4 || i + 1 == n || s[i + 1] == ' ')
+            if (k == 0 || k % 4 != 0 || i + 1 == n || s[i + 1] == ' ')
                 return 0;
-            group = 0;
             continue;
         }
         if (c >= 'a' && c <= 'z')
             c = (uint8_t)(c - 'a' + 'A');
-        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')) || k == cap || group == 4)
+        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')) || k == cap)
             return 0;
         v[k++] = (char)c;
-        group++;
     }
     return k;
 }
@@ -361,20 +360,7 @@ dlp_check_iban(const uint8_t *s, size_t n, struct dlp_check *out)
     unsigned rem = 0;
 
     out = dlp_v_begin(out != NULL ? out : &scratch);
-    /* a candidate with no spaces is one group: allow it to run past 4 */
-    if (memchr(s, ' ', n) == NULL) {
-        len = 0;
-        for (size_t i = 0; i < n && len < sizeof v; i++) {
-            uint8_t c = s[i] >= 'a' && s[i] <= 'z' ? (uint8_t)(s[i] - 'a' + 'A') : s[i];
-            if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')))
-                return dlp_v_reject(out);
-            v[len++] = (char)c;
-        }
-        if (len != n)
-            return dlp_v_reject(out);
-    } else {
-        len = iban_compact(s, n, v, sizeof v);
-    }
+    len = iban_compact(s, n, v, sizeof v);
     if (len < 15 || v[0] < 'A' || v[0] > 'Z' || v[1] < 'A' || v[1] > 'Z' || v[2] < '0' ||
         v[2] > '9' || v[3] < '0' || v[3] > '9' || iban_length(v) != len)
         return dlp_v_reject(out);

@@ -143,14 +143,15 @@ static const struct {
     const char *prefix, *provider;
     int confidence;
 } token_kinds[] = {
-    {"AKIA", "aws", 90},        {"ASIA", "aws", 90},           {"ABIA", "aws", 90},
-    {"ACCA", "aws", 90},        {"github_pat_", "github", 95}, {"ghp_", "github", 95},
-    {"gho_", "github", 95},     {"ghu_", "github", 95},        {"ghs_", "github", 95},
-    {"ghr_", "github", 95},     {"xoxb-", "slack", 90},        {"xoxa-", "slack", 90},
-    {"xoxp-", "slack", 90},     {"xoxr-", "slack", 90},        {"xoxs-", "slack", 90},
-    {"sk_live_", "stripe", 95}, {"sk_test_", "stripe", 80},    {"rk_live_", "stripe", 95},
-    {"rk_test_", "stripe", 80}, {"AIza", "google", 90},        {"sk-proj-", "openai", 90},
-    {"sk-", "openai", 80},
+    {"AKIA", "aws", 90},         {"ASIA", "aws", 90},           {"ABIA", "aws", 90},
+    {"ACCA", "aws", 90},         {"github_pat_", "github", 95}, {"ghp_", "github", 95},
+    {"gho_", "github", 95},      {"ghu_", "github", 95},        {"ghs_", "github", 95},
+    {"ghr_", "github", 95},      {"xoxb-", "slack", 90},        {"xoxa-", "slack", 90},
+    {"xoxe-", "slack", 90},      {"xoxo-", "slack", 90},        {"xoxp-", "slack", 90},
+    {"xoxr-", "slack", 90},      {"xoxs-", "slack", 90},        {"sk_live_", "stripe", 95},
+    {"sk_test_", "stripe", 80},  {"rk_live_", "stripe", 95},    {"rk_test_", "stripe", 80},
+    {"AIza", "google", 90},      {"sk-proj-", "openai", 90},    {"sk-svcacct-", "openai", 90},
+    {"sk-admin-", "openai", 90}, {"sk-", "openai", 80},
 };
 
 /* longest_run - the longest run of one byte */

@@ -103,6 +103,10 @@ static const struct vcase cases[] = {
     {IBAN, "MT84MALT011000012345MTLCAST001S", true, 90, "MT*************************001S", "MT"},
     {IBAN, "LC55HEMM000100010012001200023015", true, 90, "LC**************************3015", "LC"},
     {IBAN, "gb82west12345698765432", true, 90, "GB****************5432", "GB"},
+    {IBAN, "GB82 WEST12345698765432", true, 90, "GB****************5432", "GB"},
+    NO(IBAN, "GB82 WEST1 2345698765432"), /* a space only after a group of 4 */
+    NO(IBAN, "GB82WEST12345698765432 "),
+    NO(IBAN, " GB82WEST12345698765432"),
     NO(IBAN, "GB82WEST12345698765433"),
     NO(IBAN, "DE89370400440532013001"),
     NO(IBAN, "FR1420041010050500013M02607"),
@@ -222,6 +226,8 @@ static const struct vcase cases[] = {
     NO(PHONE, "+82"),
 
     /* provider tokens */
+    {TOKEN, "xoxe-1-My0xLTEwMTI4NzUyMzQ3ODktNjUx", true, 90, "xoxe\xe2\x80\xa6(35)", "slack"},
+    {TOKEN, "sk-svcacct-Qm9vV2x5dW9kMXZpN2hLc1R5", true, 90, "sk-s\xe2\x80\xa6(35)", "openai"},
     {TOKEN, "AKIAIOSFODNN7EXAMPLE", true, 90, "AKIA\xe2\x80\xa6(20)", "aws"},
     {TOKEN, "ghp_16C7e42F292c6912E7710c838347Ae178B4a", true, 95, "ghp_\xe2\x80\xa6(40)", "github"},
     {TOKEN, "sk_live_4eC39HqLyjWDarjtT1zdp7dc", true, 95, "sk_l\xe2\x80\xa6(32)", "stripe"},
@@ -315,6 +321,53 @@ test_one_digit_changed(void **state)
             v[i] = (char)('0' + (v[i] - '0' + 1) % 10);
             assert_false(dlp_check_iban((const uint8_t *)v, n, NULL));
         }
+    }
+}
+
+/* test_iban_registry - the registry's example IBANs of many countries; each with its last
+ * character changed, one character more or one less fails */
+static void
+test_iban_registry(void **state)
+{
+    static const char *const examples[] = {
+        "AT611904300234573201",
+        "ES9121000418450200051332",
+        "IT60X0542811101000000123456",
+        "PL61109010140000071219812874",
+        "SE4550000000058398257466",
+        "DK5000400440116243",
+        "FI2112345600000785",
+        "IE29AIBK93115212345678",
+        "PT50000201231234567890154",
+        "BR1800360305000010009795493C1",
+        "AE070331234567890123456",
+        "QA58DOHB00001234567890ABCDEFG",
+        "KW81CBKU0000000000001234560101",
+        "TR330006100519786457841326",
+        "IL620108000000099999999",
+        "RU0304452522540817810538091310419",
+        "UA213223130000026007233566001",
+        "EG380019000500000000263180002",
+        "JO94CBJO0010000000000131000302",
+        "NO9386011117947",
+        "LC55HEMM000100010012001200023015",
+    };
+    char v[48];
+    struct dlp_check out;
+    (void)state;
+
+    for (size_t i = 0; i < sizeof examples / sizeof examples[0]; i++) {
+        size_t n = strlen(examples[i]);
+        assert_true(dlp_check_iban((const uint8_t *)examples[i], n, &out));
+        assert_memory_equal(out.detail, examples[i], 2);
+        assert_int_equal(strlen(out.redacted), n);
+        memcpy(v, examples[i], n + 1);
+        v[n - 1] = v[n - 1] == '0' ? '1' : v[n - 1] == 'Z' ? 'A' : (char)(v[n - 1] - 1);
+        assert_false(dlp_check_iban((const uint8_t *)v, n, NULL));
+        memcpy(v, examples[i], n);
+        memcpy(v + n, "0", 2);
+        assert_false(dlp_check_iban((const uint8_t *)v, n + 1, NULL));
+        assert_false(dlp_check_iban((const uint8_t *)examples[i], n - 1, NULL));
     }
 }
 
@@ -466,11 +519,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table),
-        cmocka_unit_test(test_one_digit_changed),
-        cmocka_unit_test(test_jwt),
-        cmocka_unit_test(test_entropy),
-        cmocka_unit_test(test_luhn_and_redact),
+        cmocka_unit_test(test_table),         cmocka_unit_test(test_one_digit_changed),
+        cmocka_unit_test(test_iban_registry), cmocka_unit_test(test_jwt),
+        cmocka_unit_test(test_entropy),       cmocka_unit_test(test_luhn_and_redact),
         cmocka_unit_test(test_null_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
