@@ -72,6 +72,23 @@ cx_text_to_utf8(const uint8_t *s, size_t len, struct buf *out)
     return n == len;
 }
 
+/* emit_valid - hand text on as valid UTF-8 without NUL: document text is taken from the XML
+ * as it stands */
+static void
+emit_valid(struct cx_walk *w, const struct content_item *it, const struct buf *text)
+{
+    struct buf clean;
+
+    if (utf8_is_valid(text->data, text->len) && memchr(text->data, 0, text->len) == NULL) {
+        w->cb->text(w->ctx, it, (const uint8_t *)text->data, text->len);
+        return;
+    }
+    buf_init(&clean, 0);
+    utf8_sanitize(text->data, text->len, &clean);
+    w->cb->text(w->ctx, it, (const uint8_t *)clean.data, clean.len);
+    buf_release(&clean);
+}
+
 /* emit_text - the text of a text file or an office document, bounded by max_entry_bytes */
 static void
 emit_text(struct cx_walk *w, const struct content_item *it, const uint8_t *data, size_t len,
@@ -95,7 +112,7 @@ emit_text(struct cx_walk *w, const struct content_item *it, const uint8_t *data,
         w->anom |= cx_ooxml_text(w, data, len, k, &out);
     }
     if (out.len > 0 && w->cb->text != NULL)
-        w->cb->text(w->ctx, it, (const uint8_t *)out.data, out.len);
+        emit_valid(w, it, &out);
     buf_release(&out);
 }
 

@@ -245,7 +245,8 @@ cx_ooxml_text(struct cx_walk *w, const uint8_t *data, size_t len, enum content_k
     if (a == NULL)
         return CONTENT_ANOM_CORRUPT;
     n = collect_parts(w, a, kind, &parts, &anom);
-    qsort(parts, n, sizeof *parts, part_cmp);
+    if (n > 1)
+        qsort(parts, n, sizeof *parts, part_cmp);
     buf_init(&x.v, out->max);
     buf_init(&x.sst, out->max);
     for (size_t i = 0; i < n; i++) {
