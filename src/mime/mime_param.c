@@ -303,8 +303,15 @@ parse_params(struct parser *p)
             p->cap = p->cap ? p->cap * 2 : 8;
             p->e = xrealloc(p->e, p->cap * sizeof *p->e);
         }
+        char *base = lower_clean(name, baselen);
+        if (!base[0]) { /* only control characters */
+            p->flags |= MIME_PARAM_BAD_SYNTAX;
+            free(base);
+            buf_release(&value);
+            continue;
+        }
         struct entry *e = &p->e[p->ne++];
-        e->base = lower_clean(name, baselen);
+        e->base = base;
         e->section = section;
         e->extended = extended;
         e->value = value;
@@ -579,11 +586,9 @@ mime_param_parse(const char *value, size_t len)
         sstart = p.i;
         slen = token(&p, ";(");
     }
-    if (tlen == 0)
-        slen = 0; /* no type: nothing usable */
     r->type = lower_clean(p.s + tstart, tlen);
-    r->subtype = lower_clean(p.s + sstart, slen);
-    if (tlen == 0 || slen == 0)
+    r->subtype = lower_clean(p.s + sstart, r->type[0] ? slen : 0); /* no type: nothing usable */
+    if (!r->type[0] || !r->subtype[0])
         r->flags |= MIME_PARAM_BAD_TYPE;
 
     /* parameters: after a ';', or (no ';' written) after blanks, where a `name=` follows */

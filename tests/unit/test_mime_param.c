@@ -275,7 +275,20 @@ test_syntax_tolerance(void **state)
             "b\tc\"",
             "x", "ab c", 0, 0);
     expect1("a/b; x=\"caf\xe9\"", "x", "caf\xef\xbf\xbd", 0, 0);
-    struct mime_params *p = parse("TEXT/HTML; CHARSET=UTF-8");
+    /* a name of control characters only is no name (found by fuzz_mime_param) */
+    struct mime_params *p = parse("a/b; \x1b\x01=x; y=1");
+    assert_int_equal(p->nparams, 1);
+    assert_string_equal(mime_param_get(p, "y"), "1");
+    assert_true(p->flags & MIME_PARAM_BAD_SYNTAX);
+    mime_param_free(p);
+    /* a type of control characters only is no type (found by fuzz_mime_param) */
+    p = mime_param_parse("\0\t/x; y=1", 10);
+    assert_string_equal(p->type, "");
+    assert_string_equal(p->subtype, "");
+    assert_true(p->flags & MIME_PARAM_BAD_TYPE);
+    assert_string_equal(mime_param_get(p, "y"), "1");
+    mime_param_free(p);
+    p = parse("TEXT/HTML; CHARSET=UTF-8");
     assert_string_equal(p->type, "text");
     assert_string_equal(p->subtype, "html");
     assert_string_equal(mime_param_get(p, "charset"), "UTF-8"); /* values keep their case */
