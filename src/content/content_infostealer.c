@@ -134,6 +134,21 @@ add(struct content_report_builder *b, const char *id, const char *desc, int conf
     content_report_add_value(b, part, loc, &v);
 }
 
+/* is_own_indicator - one of this file's finding ids (the rest of the category are the DLP
+ * engine's dump detectors) */
+static bool
+is_own_indicator(const char *id)
+{
+    static const char *const own[] = {"infostealer.subject", "infostealer.banner",
+                                      "infostealer.attachment_name", "infostealer.self_addressed",
+                                      "infostealer.shape"};
+
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        if (strcmp(own[i], id) == 0)
+            return true;
+    return false;
+}
+
 /* self_addressed - From is the only To */
 static bool
 self_addressed(const struct content_report *r)
@@ -177,7 +192,7 @@ content_infostealer_finish(struct content_infostealer *is, struct content_report
     /* the DLP dump detectors count as an indicator too */
     for (size_t i = 0; i < r->nfindings; i++)
         if (strcmp(r->findings[i].category, CATEGORY) == 0 &&
-            strncmp(r->findings[i].detector, "infostealer.", 12) != 0) {
+            !is_own_indicator(r->findings[i].detector)) {
             kinds++;
             break;
         }
