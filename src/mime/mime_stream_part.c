@@ -433,7 +433,9 @@ body_take(struct mime_stream *m, struct ms_frame *f, size_t w)
 static void
 leaf_sink(struct mime_stream *m, struct ms_frame *f, const uint8_t *p, size_t n)
 {
-    while (n && !f->st.truncated) {
+    if (f->st.truncated && f->info.cte != MIME_CTE_BASE64 && f->info.cte != MIME_CTE_QP)
+        return;
+    while (n) {
         size_t k = n < MS_PIECE ? n : MS_PIECE;
         uint8_t *out = m->obuf + m->olen;
         size_t w;
@@ -452,7 +454,10 @@ leaf_sink(struct mime_stream *m, struct ms_frame *f, const uint8_t *p, size_t n)
         }
         p += k;
         n -= k;
-        body_take(m, f, w);
+        /* past a limit the decoder still runs, output dropped, so that its error count does
+         * not depend on where the input was split */
+        if (!f->st.truncated)
+            body_take(m, f, w);
     }
 }
 
@@ -510,15 +515,14 @@ ms_text_close(struct mime_stream *m, struct ms_frame *f)
 static void
 leaf_finish(struct mime_stream *m, struct ms_frame *f)
 {
-    if (!f->st.truncated) {
-        size_t w = 0;
+    size_t w = 0;
 
-        if (f->info.cte == MIME_CTE_BASE64)
-            w = mime_b64_finish(&f->b64, m->obuf + m->olen);
-        else if (f->info.cte == MIME_CTE_QP)
-            w = mime_qp_finish(&f->qp, m->obuf + m->olen);
+    if (f->info.cte == MIME_CTE_BASE64)
+        w = mime_b64_finish(&f->b64, m->obuf + m->olen);
+    else if (f->info.cte == MIME_CTE_QP)
+        w = mime_qp_finish(&f->qp, m->obuf + m->olen);
+    if (!f->st.truncated)
         body_take(m, f, w);
-    }
     if (m->olen)
         emit_chunk(m, f, m->obuf, m->olen);
     m->olen = 0;
