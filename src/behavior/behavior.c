@@ -493,6 +493,19 @@ behavior_load(struct behavior *b, const char *path, char *err, size_t errlen)
     return 0;
 }
 
+int
+behavior_key_sums(struct behavior *b, enum behavior_kind kind, const char *text, uint64_t now_ms,
+                  struct behavior_counts out[BEHAVIOR_SPANS])
+{
+    struct behavior_key k;
+
+    memset(out, 0, BEHAVIOR_SPANS * sizeof out[0]);
+    if ((unsigned)kind >= BEHAVIOR_KINDS || text == NULL ||
+        !behavior_key_set(&k, kind, text, strlen(text)))
+        return 0;
+    return b->store.ops->key_sums(b->store.ctx, &k, now_ms > TIME_MAX ? TIME_MAX : now_ms, out);
+}
+
 void
 behavior_get_stats(const struct behavior *b, struct behavior_stats *out)
 {

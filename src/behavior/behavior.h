@@ -154,6 +154,10 @@ int behavior_save(const struct behavior *b, const char *path, uint64_t now_ms, c
 /* behavior_load - replace the embedded store's state by the snapshot at path; on -1 (no file,
  * corrupt file, wrong schema) err says why and the state is unchanged */
 int behavior_load(struct behavior *b, const char *path, char *err, size_t errlen);
+/* behavior_key_sums - the sliding sums (minute, hour, day) of one key (text normalised as
+ * counted), without counting anything; -1 if the store failed */
+int behavior_key_sums(struct behavior *b, enum behavior_kind kind, const char *text,
+                      uint64_t now_ms, struct behavior_counts out[BEHAVIOR_SPANS]);
 void behavior_get_stats(const struct behavior *b, struct behavior_stats *out);
 const char *behavior_action_name(enum behavior_action a);
 

@@ -2,6 +2,7 @@
 #include "behavior/behavior_mem.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "behavior/behavior_table.h"
 #include "util/mem.h"
@@ -168,8 +169,6 @@ mem_key_observe(void *ctx, const struct behavior_key *key, uint64_t now_ms,
     if (now_ms > k->last_ms)
         k->last_ms = now_ms;
     behavior_window_add(&k->window, now_ms, add);
-    for (int s = 0; s < BEHAVIOR_SPANS; s++)
-        behavior_window_sum(&k->window, s, now_ms, &out->sums[s]);
     behavior_window_recent(&k->window, wmin, now_ms, &out->recent);
     for (int i = 0; i < BEHAVIOR_MEASURES; i++) {
         double rate = (double)out->recent.v[i] * 60.0 / (wmin ? wmin : 1);
@@ -207,6 +206,21 @@ mem_first_seen_add(void *ctx, enum behavior_relation rel, const char *subject, s
     return 0;
 }
 
+static int
+mem_key_sums(void *ctx, const struct behavior_key *key, uint64_t now_ms,
+             struct behavior_counts out[BEHAVIOR_SPANS])
+{
+    struct behavior_mem_key *k = behavior_mem_key(ctx, key, false);
+
+    for (int s = 0; s < BEHAVIOR_SPANS; s++) {
+        if (k != NULL)
+            behavior_window_sum(&k->window, s, now_ms, &out[s]);
+        else
+            memset(&out[s], 0, sizeof out[s]);
+    }
+    return 0;
+}
+
 static void
 mem_free(void *ctx)
 {
@@ -216,6 +230,7 @@ static const struct behavior_store_ops mem_ops = {
     .key_observe = mem_key_observe,
     .bucket_take = mem_bucket_take,
     .first_seen_add = mem_first_seen_add,
+    .key_sums = mem_key_sums,
     .free = mem_free,
 };
 

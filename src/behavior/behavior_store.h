@@ -2,7 +2,7 @@
  * behavior_store - where the behaviour engine keeps its state: the seam between the decisions
  * (behavior.c) and the counters, buckets and sets they read.
  *
- * Three operations, each for one key, each atomic on its own:
+ * Three operations, each for one key, each atomic on its own (and key_sums, a read):
  *   key_observe     count a transaction for a key (its sliding windows and its baselines) and
  *                   answer the spike question for each measure;
  *   bucket_take     take from one of a key's token buckets (or only ask, commit false);
@@ -32,9 +32,8 @@
 
 /* What key_observe reports about a key after counting. */
 struct behavior_key_report {
-    struct behavior_counts sums[BEHAVIOR_SPANS]; /* sliding sums, minute/hour/day */
-    struct behavior_counts recent;               /* the spike window's count */
-    bool alert[BEHAVIOR_MEASURES];               /* a new spike for this measure */
+    struct behavior_counts recent; /* the spike window's count */
+    bool alert[BEHAVIOR_MEASURES]; /* a new spike for this measure */
     struct behavior_spike spike[BEHAVIOR_MEASURES];
     uint64_t first_ms; /* when the key was first counted (warm-up) */
 };
@@ -52,6 +51,9 @@ struct behavior_store_ops {
     int (*first_seen_add)(void *ctx, enum behavior_relation rel, const char *subject,
                           size_t subject_len, const char *value, size_t value_len, uint64_t now_ms,
                           uint64_t learning_ms, enum behavior_fs_outcome *out);
+    /* key_sums - a key's sliding sums (minute, hour, day) without counting; zeros if unknown */
+    int (*key_sums)(void *ctx, const struct behavior_key *key, uint64_t now_ms,
+                    struct behavior_counts out[BEHAVIOR_SPANS]);
     void (*free)(void *ctx);
 };
 
