@@ -17,12 +17,34 @@
 #define EDM_KEY_BYTES 32
 #define EDM_SHA256_BLOCK 64
 
-/* is_space - ASCII whitespace */
-static bool
-is_space(uint8_t c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
+enum { C_SPACE = 1, C_NUMSEP = 2, C_TRIM = 4, C_DIGIT = 8 };
+
+/* byte classes for normalisation: whitespace; what a number drops; what ends are trimmed of */
+static const uint8_t cls[256] = {
+    ['\t'] = C_SPACE | C_NUMSEP,
+    ['\n'] = C_SPACE | C_NUMSEP,
+    ['\v'] = C_SPACE | C_NUMSEP,
+    ['\f'] = C_SPACE | C_NUMSEP,
+    ['\r'] = C_SPACE | C_NUMSEP,
+    [' '] = C_SPACE | C_NUMSEP | C_TRIM,
+    ['-'] = C_NUMSEP | C_TRIM,
+    ['.'] = C_NUMSEP | C_TRIM,
+    ['/'] = C_NUMSEP,
+    ['('] = C_NUMSEP,
+    [')'] = C_NUMSEP,
+    ['_'] = C_TRIM,
+    ['+'] = C_TRIM,
+    ['0'] = C_DIGIT,
+    ['1'] = C_DIGIT,
+    ['2'] = C_DIGIT,
+    ['3'] = C_DIGIT,
+    ['4'] = C_DIGIT,
+    ['5'] = C_DIGIT,
+    ['6'] = C_DIGIT,
+    ['7'] = C_DIGIT,
+    ['8'] = C_DIGIT,
+    ['9'] = C_DIGIT,
+};
 
 /* dlp_edm_normalise - ASCII letters lowercased, whitespace runs one space, ends trimmed of
  * spaces and "._+-"; in a mostly-digit value every space, dash, dot, slash and parenthesis
@@ -34,17 +56,15 @@ dlp_edm_normalise(const uint8_t *s, size_t n, uint8_t out[EDM_MAX_VALUE])
     bool space = false;
 
     for (size_t i = 0; i < n; i++) {
-        if (is_space(s[i]))
-            continue;
-        solid++;
-        digits += s[i] >= '0' && s[i] <= '9';
+        solid += !(cls[s[i]] & C_SPACE);
+        digits += cls[s[i]] & C_DIGIT ? 1 : 0;
     }
-    bool numeric = digits * 2 > solid;
+    uint8_t drop = digits * 2 > solid ? C_NUMSEP : 0;
     for (size_t i = 0; i < n; i++) {
         uint8_t c = s[i];
-        if (numeric && (is_space(c) || memchr("-./()", c, 5) != NULL))
+        if (cls[c] & drop)
             continue;
-        if (is_space(c)) {
+        if (cls[c] & C_SPACE) {
             space = o > 0;
             continue;
         }
@@ -55,9 +75,9 @@ dlp_edm_normalise(const uint8_t *s, size_t n, uint8_t out[EDM_MAX_VALUE])
         space = false;
         out[o++] = c >= 'A' && c <= 'Z' ? (uint8_t)(c - 'A' + 'a') : c;
     }
-    while (a < o && memchr("._+- ", out[a], 5) != NULL)
+    while (a < o && (cls[out[a]] & C_TRIM))
         a++;
-    while (o > a && memchr("._+- ", out[o - 1], 5) != NULL)
+    while (o > a && (cls[out[o - 1]] & C_TRIM))
         o--;
     memmove(out, out + a, o - a);
     return o - a;
@@ -78,6 +98,68 @@ dlp_edm_hash(const struct dlp_edm *e, EVP_MD_CTX *md, const uint8_t *s, size_t n
     for (int i = 7; i >= 0; i--)
         h = h << 8 | d[i];
     return h;
+}
+
+/* rotl - rotate left */
+static inline uint64_t
+rotl(uint64_t x, int b)
+{
+    return (x << b) | (x >> (64 - b));
+}
+
+/* sip_round - one SipRound */
+static inline void
+sip_round(uint64_t v[4])
+{
+    v[0] += v[1];
+    v[1] = rotl(v[1], 13) ^ v[0];
+    v[0] = rotl(v[0], 32);
+    v[2] += v[3];
+    v[3] = rotl(v[3], 16) ^ v[2];
+    v[0] += v[3];
+    v[3] = rotl(v[3], 21) ^ v[0];
+    v[2] += v[1];
+    v[1] = rotl(v[1], 17) ^ v[2];
+    v[2] = rotl(v[2], 32);
+}
+
+/* dlp_edm_siphash - SipHash-2-4, little-endian words, length in the last byte */
+uint64_t
+dlp_edm_siphash(const uint64_t k[2], const uint8_t *s, size_t n)
+{
+    uint64_t v[4] = {k[0] ^ 0x736f6d6570736575ull, k[1] ^ 0x646f72616e646f6dull,
+                     k[0] ^ 0x6c7967656e657261ull, k[1] ^ 0x7465646279746573ull};
+    uint64_t m, last = (uint64_t)n << 56;
+    size_t i = 0;
+
+    for (; i + 8 <= n; i += 8) {
+        m = 0;
+        for (int j = 7; j >= 0; j--)
+            m = m << 8 | s[i + (size_t)j];
+        v[3] ^= m;
+        sip_round(v);
+        sip_round(v);
+        v[0] ^= m;
+    }
+    for (size_t j = 0; i + j < n; j++)
+        last |= (uint64_t)s[i + j] << (8 * j);
+    v[3] ^= last;
+    sip_round(v);
+    sip_round(v);
+    v[0] ^= last;
+    v[2] ^= 0xff;
+    for (int r = 0; r < 4; r++)
+        sip_round(v);
+    return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+/* dlp_edm_filter_has - two bits of the filter, from the two halves of the value */
+bool
+dlp_edm_filter_has(const struct dlp_edm *e, uint64_t sip)
+{
+    uint64_t a = sip & e->filter_mask, b = (sip >> 32 | sip << 32) & e->filter_mask;
+
+    return (e->filter[a / 64] >> (a % 64) & 1) && (e->filter[b / 64] >> (b % 64) & 1);
 }
 
 /* dlp_edm_lookup - linear probing from the hash's low bits */
@@ -137,6 +219,7 @@ dlp_edm_free(struct dlp_edm *e)
         OPENSSL_cleanse(e->entries, e->nentries * sizeof *e->entries);
     free(e->entries);
     free(e->slots);
+    free(e->filter);
     for (size_t i = 0; i < e->ncols; i++)
         free(e->names[i]);
     free(e->names);
@@ -151,7 +234,8 @@ dlp_edm_key(struct dlp_edm *e)
     unsigned char key[EDM_KEY_BYTES], ipad[EDM_SHA256_BLOCK], opad[EDM_SHA256_BLOCK];
     int rc = -1;
 
-    if (RAND_bytes(key, sizeof key) != 1)
+    if (RAND_bytes(key, sizeof key) != 1 ||
+        RAND_bytes((unsigned char *)e->sipkey, sizeof e->sipkey) != 1)
         goto out_wipe;
     for (size_t i = 0; i < EDM_SHA256_BLOCK; i++) {
         unsigned char k = i < sizeof key ? key[i] : 0;

@@ -48,6 +48,11 @@ struct dlp_edm {
     unsigned min_cells;
     size_t window;
     uint8_t lengths[EDM_MAX_VALUE / 8 + 1]; /* bit n: some cell normalises to n bytes */
+    size_t min_len;                         /* the shortest normalised cell */
+    size_t max_words;                       /* most space-separated words in one */
+    uint64_t sipkey[2];                     /* the prefilter's own random key */
+    uint64_t *filter;     /* Bloom filter of SipHash values: most tokens skip the HMAC */
+    uint64_t filter_mask; /* bits - 1 */
 };
 
 /* dlp_edm_normalise - the normal form hashed for cells and tokens; 0 when empty or longer
@@ -57,6 +62,10 @@ size_t dlp_edm_normalise(const uint8_t *s, size_t n, uint8_t out[EDM_MAX_VALUE])
 int dlp_edm_key(struct dlp_edm *e);
 /* dlp_edm_hash - the table's keyed hash of a normalised value; md is the caller's scratch */
 uint64_t dlp_edm_hash(const struct dlp_edm *e, EVP_MD_CTX *md, const uint8_t *s, size_t n);
+/* dlp_edm_siphash - SipHash-2-4 (Aumasson, Bernstein 2012) of s under key k */
+uint64_t dlp_edm_siphash(const uint64_t k[2], const uint8_t *s, size_t n);
+/* dlp_edm_filter_has - may some cell have this SipHash value (false: surely none) */
+bool dlp_edm_filter_has(const struct dlp_edm *e, uint64_t sip);
 /* dlp_edm_lookup - the slot of a hash, NULL when no cell has it */
 const struct edm_slot *dlp_edm_lookup(const struct dlp_edm *e, uint64_t hash);
 /* dlp_edm_row_columns - mask of the kept columns of `row` whose cell hashes to the slot's */

@@ -32,7 +32,10 @@
 struct edm_word {
     uint64_t start;
     size_t len;
-    size_t gap_len; /* the joinable gap before it, when it continues a chain */
+    size_t digits;    /* of its bytes */
+    size_t gap_len;   /* the joinable gap before it, when it continues a chain */
+    size_t gap_solid; /* gap bytes that are not whitespace */
+    bool gap_space;   /* the gap has whitespace: normalised text has a space there */
     uint8_t gap[EDM_GAP_MAX];
     uint8_t bytes[EDM_WORD_MAX];
 };
@@ -55,13 +58,12 @@ struct dlp_edm_stream {
     EVP_MD_CTX *md;
     uint64_t off;
     bool in_word, overlong;
-    struct edm_word cur;
     size_t gap_len;
     bool gap_ok;
     uint8_t gap[EDM_GAP_MAX];
-    struct edm_word words[EDM_SPAN_WORDS]; /* the chain's last words, oldest first */
-    size_t nwords;
-    struct edm_hit recent[EDM_RECENT]; /* ring */
+    struct edm_word words[EDM_SPAN_WORDS]; /* ring: the chain's last words and the current */
+    size_t whead, nwords;                  /* oldest; complete words in the chain */
+    struct edm_hit recent[EDM_RECENT];     /* ring */
     size_t recent_head, nrecent;
     struct edm_candidate pending[EDM_PENDING]; /* ring, in stream order */
     size_t pending_head, npending;
@@ -175,15 +177,48 @@ on_hit(struct dlp_edm_stream *s, const struct edm_slot *slot, uint64_t start, ui
     s->recent[(s->recent_head + s->nrecent++) % EDM_RECENT] = (struct edm_hit){slot, start, end};
 }
 
-/* try_span - normalise, hash and look up words[from..nwords) */
+/* word_at - the i-th word of the chain, 0 the oldest */
+static struct edm_word *
+word_at(struct dlp_edm_stream *s, size_t i)
+{
+    return &s->words[(s->whead + i) % EDM_SPAN_WORDS];
+}
+
+/* span_may_match - a text span of more words than any cell has cannot match (the spans
+ * without its punctuation-only end words stand in for it); a mostly-digit span loses its
+ * spaces, so it always may */
+static bool
+span_may_match(struct dlp_edm_stream *s, size_t from)
+{
+    size_t digits = 0, solid = 0, words = 1;
+
+    if (s->nwords - from == 1)
+        return true;
+    for (size_t i = from; i < s->nwords; i++) {
+        const struct edm_word *w = word_at(s, i);
+        digits += w->digits;
+        solid += w->len;
+        if (i > from) {
+            solid += w->gap_solid;
+            words += w->gap_space;
+        }
+    }
+    return digits * 2 > solid || words <= s->e->max_words;
+}
+
+/* try_span - normalise, hash and look up the chain's words [from, nwords) */
 static void
 try_span(struct dlp_edm_stream *s, size_t from)
 {
     uint8_t text[EDM_SPAN_WORDS * (EDM_WORD_MAX + EDM_GAP_MAX)], norm[EDM_MAX_VALUE];
+    const struct edm_word *first = word_at(s, from), *last = word_at(s, s->nwords - 1);
     size_t n = 0;
 
+    /* normalising never lengthens: a span shorter than every cell cannot be one */
+    if (last->start + last->len - first->start < s->e->min_len || !span_may_match(s, from))
+        return;
     for (size_t i = from; i < s->nwords; i++) {
-        const struct edm_word *w = &s->words[i];
+        const struct edm_word *w = word_at(s, i);
         if (i > from) {
             memcpy(text + n, w->gap, w->gap_len);
             n += w->gap_len;
@@ -192,11 +227,11 @@ try_span(struct dlp_edm_stream *s, size_t from)
         n += w->len;
     }
     size_t k = dlp_edm_normalise(text, n, norm);
-    if (k > 0 && (s->e->lengths[k / 8] & (1u << (k % 8)))) {
+    if (k > 0 && (s->e->lengths[k / 8] & (1u << (k % 8))) &&
+        dlp_edm_filter_has(s->e, dlp_edm_siphash(s->e->sipkey, norm, k))) {
         const struct edm_slot *slot = dlp_edm_lookup(s->e, dlp_edm_hash(s->e, s->md, norm, k));
-        const struct edm_word *last = &s->words[s->nwords - 1];
         if (slot != NULL)
-            on_hit(s, slot, s->words[from].start, last->start + last->len);
+            on_hit(s, slot, first->start, last->start + last->len);
     }
     OPENSSL_cleanse(text, n);
     OPENSSL_cleanse(norm, k);
@@ -211,11 +246,7 @@ end_word(struct dlp_edm_stream *s)
         s->nwords = 0;
         return;
     }
-    if (s->nwords == EDM_SPAN_WORDS) {
-        memmove(&s->words[0], &s->words[1], (EDM_SPAN_WORDS - 1) * sizeof s->words[0]);
-        s->nwords--;
-    }
-    s->words[s->nwords++] = s->cur;
+    s->nwords++;
     for (size_t k = 1; k <= s->nwords; k++)
         try_span(s, s->nwords - k);
 }
@@ -228,26 +259,46 @@ is_word_byte(uint8_t c)
            c >= 0x80 || c == '@' || c == '.' || c == '_' || c == '+' || c == '-';
 }
 
+/* start_word - a new word: it continues the chain only across a short joinable gap; the
+ * chain's oldest word leaves when the ring is full (no span needs 5 words) */
+static void
+start_word(struct dlp_edm_stream *s)
+{
+    if (!s->gap_ok || s->gap_len > EDM_GAP_MAX || s->gap_len == 0)
+        s->nwords = 0;
+    if (s->nwords == EDM_SPAN_WORDS) {
+        s->whead = (s->whead + 1) % EDM_SPAN_WORDS;
+        s->nwords--;
+    }
+    struct edm_word *w = word_at(s, s->nwords);
+    s->in_word = true;
+    s->overlong = false;
+    w->start = s->off;
+    w->len = 0;
+    w->digits = 0;
+    w->gap_len = s->nwords > 0 ? s->gap_len : 0;
+    memcpy(w->gap, s->gap, w->gap_len);
+    w->gap_solid = 0;
+    w->gap_space = false;
+    for (size_t i = 0; i < w->gap_len; i++) {
+        w->gap_space |= s->gap[i] == ' ' || s->gap[i] == '\t';
+        w->gap_solid += s->gap[i] != ' ' && s->gap[i] != '\t';
+    }
+}
+
 /* feed_byte - one byte of text */
 static void
 feed_byte(struct dlp_edm_stream *s, uint8_t c)
 {
     if (is_word_byte(c)) {
-        if (!s->in_word) {
-            /* a new word: it continues the chain only across a short joinable gap */
-            if (!s->gap_ok || s->gap_len > EDM_GAP_MAX || s->gap_len == 0)
-                s->nwords = 0;
-            s->in_word = true;
-            s->overlong = false;
-            s->cur.start = s->off;
-            s->cur.len = 0;
-            s->cur.gap_len = s->nwords > 0 ? s->gap_len : 0;
-            memcpy(s->cur.gap, s->gap, s->cur.gap_len);
-        }
-        if (s->cur.len == EDM_WORD_MAX)
+        if (!s->in_word)
+            start_word(s);
+        struct edm_word *w = word_at(s, s->nwords);
+        if (w->len == EDM_WORD_MAX)
             s->overlong = true;
         else
-            s->cur.bytes[s->cur.len++] = c;
+            w->bytes[w->len++] = c;
+        w->digits += c >= '0' && c <= '9';
         return;
     }
     if (s->in_word) {
@@ -278,12 +329,11 @@ dlp_edm_stream_end(struct dlp_edm_stream *s)
     while (s->npending > 0)
         settle_oldest(s);
     OPENSSL_cleanse(s->words, sizeof s->words);
-    OPENSSL_cleanse(&s->cur, sizeof s->cur);
     s->off = 0;
     s->in_word = s->overlong = false;
     s->gap_len = 0;
     s->gap_ok = true;
-    s->nwords = 0;
+    s->whead = s->nwords = 0;
     s->recent_head = s->nrecent = 0;
     s->pending_head = 0;
 }

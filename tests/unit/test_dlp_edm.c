@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "dlp/dlp_edm.h"
+#include "dlp/dlp_edm_int.h"
 
 /* fake people; RRNs carry valid check digits, cards are the brands' test numbers */
 static const char customers[] =
@@ -424,6 +425,94 @@ test_long_field(void **state)
     free(csv);
 }
 
+/* test_multiword_and_overlap - multi-word cells; a cell inside the primary's own bytes does
+ * not corroborate it */
+static void
+test_multiword_and_overlap(void **state)
+{
+    static const char addr[] = "ref,address,name\n"
+                               "AB-1001,123 Main St,John Smith\n"
+                               "AB-1002,9 Elm Road,Jane Roe\n";
+    static const char births[] = "rrn,birth\n900101-1234568,900101\n";
+    static const char text[] = "Ship to John  Smith, 123 Main St. (ref AB-1001)";
+    char err[256];
+    struct found f;
+    (void)state;
+
+    struct dlp_edm *e = load(addr, NULL, err, sizeof err);
+    assert_non_null(e);
+    scan(e, text, 0, 1000, &f);
+    assert_int_equal(f.n, 1);
+    assert_int_equal(f.m[0].row, 1);
+    assert_int_equal(f.m[0].cells, 3);
+    assert_string_equal(f.m[0].columns, "ref,address,name");
+    assert_int_equal(f.m[0].offset, offset_of(text, "AB-1001"));
+    scan(e, "John Smith lives at 9 Elm Road, ref AB-1002", 0, 1000, &f);
+    assert_int_equal(f.n, 1);
+    assert_int_equal(f.m[0].row, 2);
+    assert_int_equal(f.m[0].cells, 2);
+    assert_string_equal(f.m[0].columns, "ref,address");
+    dlp_edm_free(e);
+
+    e = load(births, NULL, err, sizeof err);
+    assert_non_null(e);
+    scan(e, "id 900101 1234568", 0, 1000, &f);
+    assert_int_equal(f.n, 0);
+    scan(e, "born 900101, id 900101 1234568", 0, 1000, &f);
+    assert_int_equal(f.n, 1);
+    assert_int_equal(f.m[0].offset, offset_of("born 900101, id 900101 1234568", "900101 1"));
+    assert_int_equal(f.m[0].length, 14);
+    dlp_edm_free(e);
+}
+
+/* test_normalise - the one normal form of cells and tokens */
+static void
+test_normalise(void **state)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"  Hong   Gil-dong ", "hong gil-dong"},
+        {"010-1234-5678", "01012345678"},
+        {"(02) 123.4567", "021234567"},
+        {"4111 1111\t1111 1111", "4111111111111111"},
+        {"1990/01/31", "19900131"},
+        {"Gildong@Example.COM.", "gildong@example.com"},
+        {"123 Main St.", "123 main st"}, /* 3 digits of 9: text */
+        {"M12345678", "m12345678"},
+        {"_+-.", ""},
+        {"\xed\x99\x8d\xea\xb8\xb8\xeb\x8f\x99", "\xed\x99\x8d\xea\xb8\xb8\xeb\x8f\x99"},
+        {"", ""},
+    };
+    uint8_t out[EDM_MAX_VALUE], big[EDM_MAX_VALUE + 1];
+    (void)state;
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t k = dlp_edm_normalise((const uint8_t *)cases[i].in, strlen(cases[i].in), out);
+        assert_int_equal(k, strlen(cases[i].out));
+        assert_memory_equal(out, cases[i].out, k);
+    }
+    memset(big, 'a', sizeof big);
+    assert_int_equal(dlp_edm_normalise(big, EDM_MAX_VALUE, out), EDM_MAX_VALUE);
+    assert_int_equal(dlp_edm_normalise(big, EDM_MAX_VALUE + 1, out), 0);
+}
+
+/* test_siphash - the prefilter's SipHash-2-4 against the paper's vectors (key 00..0f, message
+ * 00..n-1) */
+static void
+test_siphash(void **state)
+{
+    static const uint64_t key[2] = {0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull};
+    uint8_t m[15];
+    (void)state;
+
+    for (size_t i = 0; i < sizeof m; i++)
+        m[i] = (uint8_t)i;
+    assert_true(dlp_edm_siphash(key, m, 0) == 0x726fdb47dd0e0e31ull);
+    assert_true(dlp_edm_siphash(key, m, 8) == 0x93f5f5799a932462ull);
+    assert_true(dlp_edm_siphash(key, m, 15) == 0xa129ca6149be45e5ull);
+}
+
 int
 main(void)
 {
@@ -438,6 +527,9 @@ main(void)
         cmocka_unit_test(test_csv_shapes),
         cmocka_unit_test(test_csv_errors),
         cmocka_unit_test(test_long_field),
+        cmocka_unit_test(test_multiword_and_overlap),
+        cmocka_unit_test(test_normalise),
+        cmocka_unit_test(test_siphash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
