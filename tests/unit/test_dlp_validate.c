@@ -209,6 +209,10 @@ static const struct vcase cases[] = {
     {PHONE, "+82 10-1234-5678", true, 65, "+8************78", "mobile"},
     {PHONE, "+82-10-1234-5678", true, 65, "+8************78", "mobile"},
     {PHONE, "+821012345678", true, 50, "+8*********78", "mobile"},
+    {PHONE, "+82 2-312-4567", true, 55, "+8**********67", "landline"},
+    {PHONE, "+82 010-1234-5678", true, 65, "+8*************78", "mobile"},
+    NO(PHONE, "+82 20-312-4567"),
+    NO(PHONE, "+82 10 1234-5678"),
     {PHONE, "02-312-4567", true, 50, "02*******67", "landline"},
     NO(PHONE, "02-123-4567"), /* local numbers do not start with 0 or 1 */
     {PHONE, "02-3456-7890", true, 50, "02********90", "landline"},
