@@ -198,20 +198,11 @@ ratio_room(const struct cx_walk *w, size_t len, uint64_t produced)
     return produced >= cap ? 0 : cap - produced;
 }
 
-/* walk_state - what one archive's walk carries from entry to entry */
-struct walk_state {
-    const uint8_t *data;
-    size_t len;
-    const char *path;
-    unsigned depth;
-    uint64_t produced; /* bytes its entries expand to, read or skipped */
-    bool stop;
-};
-
-/* walk_encrypted - an entry that cannot be read without its password */
+/* entry_encrypted - an entry that cannot be read without its password */
 static void
-walk_encrypted(struct cx_walk *w, struct walk_state *s, struct content_item *it)
+entry_encrypted(struct cx_walk *w, struct archive_entry *ae, struct content_item *it)
 {
+    it->size = archive_entry_size_is_set(ae) ? (uint64_t)archive_entry_size(ae) : 0;
     it->type = content_magic(NULL, 0);
     it->encrypted = true;
     w->anom |= CONTENT_ANOM_ENCRYPTED;
@@ -219,16 +210,20 @@ walk_encrypted(struct cx_walk *w, struct walk_state *s, struct content_item *it)
         w->cb->item(w->ctx, it);
 }
 
-/* walk_entry - read, hash and analyse the current entry */
-static void
-walk_entry(struct cx_walk *w, struct walk_state *s, struct archive *a, struct archive_entry *ae,
-           struct content_item *it)
+bool
+cx_archive_entry(struct cx_walk *w, struct archive *a, struct archive_entry *ae,
+                 struct content_item *it, size_t len, uint64_t *produced)
 {
     bool sized = archive_entry_size_is_set(ae) && archive_entry_size(ae) >= 0;
     uint64_t declared = sized ? (uint64_t)archive_entry_size(ae) : 0;
-    uint64_t room = ratio_room(w, s->len, s->produced);
+    uint64_t room = ratio_room(w, len, *produced);
     struct cx_entry e;
+    bool stop = false;
 
+    if (archive_entry_is_encrypted(ae)) {
+        entry_encrypted(w, ae, it);
+        return false;
+    }
     it->size = declared;
     if (sized && declared > room) {
         /* a bomb by its own declaration: nothing of it is read */
@@ -237,8 +232,7 @@ walk_entry(struct cx_walk *w, struct walk_state *s, struct archive *a, struct ar
         it->truncated = true;
         if (w->cb->item != NULL)
             w->cb->item(w->ctx, it);
-        s->stop = true;
-        return;
+        return true;
     }
     uint64_t limit = w->lim.max_entry_bytes < room ? w->lim.max_entry_bytes : room;
     cx_entry_read(w, a, limit, false, &e);
@@ -248,7 +242,7 @@ walk_entry(struct cx_walk *w, struct walk_state *s, struct archive *a, struct ar
     if (e.failed)
         w->anom |= CONTENT_ANOM_CORRUPT;
     uint64_t skipped = sized && declared > e.n ? declared - e.n : 0;
-    s->produced += e.n + skipped;
+    *produced += e.n + skipped;
     w->total = skipped > UINT64_MAX - w->total ? UINT64_MAX : w->total + skipped;
     if (skipped > 0 && w->total > w->lim.max_total_bytes) {
         w->anom |= CONTENT_ANOM_SIZE;
@@ -266,8 +260,24 @@ walk_entry(struct cx_walk *w, struct walk_state *s, struct archive *a, struct ar
     /* past a limit with no declared size, libarchive could only skip by decompressing an
      * unknown amount: stop here */
     if (e.fatal || (e.truncated && !sized))
-        s->stop = true;
+        stop = true;
     buf_release(&e.data);
+    return stop;
+}
+
+/* charge_entry - every entry costs CX_ENTRY_COST of max_total_bytes, so that the entries of
+ * nested archives cannot multiply without bound; false once that is spent */
+bool
+cx_charge_entry(struct cx_walk *w)
+{
+    if (w->total >= w->lim.max_total_bytes || w->lim.max_total_bytes - w->total < CX_ENTRY_COST) {
+        w->total = w->lim.max_total_bytes;
+        w->anom |= CONTENT_ANOM_SIZE;
+        w->stop = true;
+        return false;
+    }
+    w->total += CX_ENTRY_COST;
+    return true;
 }
 
 void
@@ -275,18 +285,18 @@ cx_archive_walk(struct cx_walk *w, const uint8_t *data, size_t len, const char *
                 unsigned depth, enum content_kind kind)
 {
     bool raw = kind == CONTENT_GZIP || kind == CONTENT_BZIP2 || kind == CONTENT_XZ;
-    struct walk_state s = {data, len, path, depth, 0, false};
     struct archive *a = cx_archive_open(data, len, raw);
     struct archive_entry *ae;
     struct buf child;
     unsigned count = 0;
+    uint64_t produced = 0;
 
     if (a == NULL) {
         w->anom |= CONTENT_ANOM_CORRUPT;
         return;
     }
     buf_init(&child, 0);
-    while (!s.stop && !w->stop) {
+    while (!w->stop) {
         int r = archive_read_next_header(a, &ae);
         if (r == ARCHIVE_EOF)
             break;
@@ -300,6 +310,8 @@ cx_archive_walk(struct cx_walk *w, const uint8_t *data, size_t len, const char *
             w->anom |= CONTENT_ANOM_ENTRIES;
             break;
         }
+        if (!cx_charge_entry(w))
+            break;
         if (archive_entry_filetype(ae) != AE_IFREG)
             continue;
         buf_set(&child, path, strlen(path));
@@ -312,15 +324,12 @@ cx_archive_walk(struct cx_walk *w, const uint8_t *data, size_t len, const char *
                 break;
             }
             raw_name(data, len, path, &child);
-        } else
+        } else {
             cx_entry_name(ae, &child);
-        struct content_item it = {.path = child.data, .depth = depth + 1};
-        if (archive_entry_is_encrypted(ae)) {
-            it.size = archive_entry_size_is_set(ae) ? (uint64_t)archive_entry_size(ae) : 0;
-            walk_encrypted(w, &s, &it);
-            continue;
         }
-        walk_entry(w, &s, a, ae, &it);
+        struct content_item it = {.path = child.data, .depth = depth + 1};
+        if (cx_archive_entry(w, a, ae, &it, len, &produced))
+            break;
     }
     buf_release(&child);
     archive_read_free(a);

@@ -109,7 +109,7 @@ emit_text(struct cx_walk *w, const struct content_item *it, const uint8_t *data,
         if (!cx_text_to_utf8(data, len, &out))
             w->anom |= CONTENT_ANOM_SIZE;
     } else {
-        w->anom |= cx_ooxml_text(w, data, len, k, &out);
+        w->anom |= cx_ooxml_text(w, it, data, len, &out);
     }
     if (out.len > 0 && w->cb->text != NULL)
         emit_valid(w, it, &out);

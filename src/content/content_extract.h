@@ -21,6 +21,8 @@
  *          BOM, else Latin-1), the text of docx/xlsx/pptx (word/document.xml and headers and
  *          footers, xl/sharedStrings.xml and inline strings, ppt/slides/slideN.xml: element text,
  *          paragraphs and cells separated), for the top file itself as well as for entries.
+ * The files in a docx/xlsx/pptx's embeddings folder (word/embeddings/...) are its entries, one
+ * level deeper, walked like those of an archive; its XML parts are not items.
  * Archives handled through libarchive: zip, 7z, rar, tar (plain and gzip/bzip2/xz), gzip of a
  * single file, cpio, iso9660. A corrupt archive is reported as an anomaly with what was read.
  * Only formats and filters that libarchive implements itself are enabled (no mtree, which
@@ -32,7 +34,9 @@
  *
  * Limits (struct content_limits): archive depth, entries per archive, bytes per entry
  * extracted, total bytes extracted per attachment (zip bombs stop there, flagged), expansion
- * ratio per archive; the text of a document is bounded by max_entry_bytes. Nothing crashes
+ * ratio per archive; the text of a document is bounded by max_entry_bytes. Each entry also
+ * costs 512 bytes of max_total_bytes, so nested archives cannot multiply entries without
+ * bound; bytes libarchive has to decompress to skip an entry count too. Nothing crashes
  * on bad input; anomalies come back as bits.
  *
  * Ownership: callbacks get pointers valid during the call only. Pure apart from libarchive

@@ -31,6 +31,8 @@ struct archive_entry;
 /* bytes of a file's start that decide whether the rest is kept in memory (iso9660 has its
  * signature at 32769) */
 #define CX_HEAD_BYTES 36864
+/* what each archive entry costs of max_total_bytes, whatever its size */
+#define CX_ENTRY_COST 512
 /* an archive may expand past max_ratio times its size only below this many bytes */
 #define CX_RATIO_FLOOR (1u << 20)
 
@@ -76,15 +78,23 @@ void cx_entry_read(struct cx_walk *w, struct archive *a, uint64_t limit, bool ke
                    struct cx_entry *e);
 /* cx_entry_name - the entry's path in UTF-8 (invalid bytes replaced), appended to out */
 void cx_entry_name(struct archive_entry *ae, struct buf *out);
+/* cx_archive_entry - read, hash, report and analyse the current entry (it: path and depth
+ * set) of an archive of len bytes that has expanded to *produced so far; true when the walk
+ * of that archive must stop (ratio passed, unreadable past this point) */
+bool cx_archive_entry(struct cx_walk *w, struct archive *a, struct archive_entry *ae,
+                      struct content_item *it, size_t len, uint64_t *produced);
+/* cx_charge_entry - count one entry against max_total_bytes; false when that is spent */
+bool cx_charge_entry(struct cx_walk *w);
 /* cx_archive_walk - report the entries of an archive (the file at path, at depth) */
 void cx_archive_walk(struct cx_walk *w, const uint8_t *data, size_t len, const char *path,
                      unsigned depth, enum content_kind kind);
 
 /* content_ooxml.c */
-/* cx_ooxml_text - the text of a docx/xlsx/pptx, appended to out (bounded by out->max);
- * returns anomaly bits */
-unsigned cx_ooxml_text(struct cx_walk *w, const uint8_t *data, size_t len, enum content_kind kind,
-                       struct buf *out);
+/* cx_ooxml_text - the text of the docx/xlsx/pptx it, appended to out (bounded by out->max);
+ * the files of its embeddings folder are reported and analysed as its entries; returns
+ * anomaly bits */
+unsigned cx_ooxml_text(struct cx_walk *w, const struct content_item *it, const uint8_t *data,
+                       size_t len, struct buf *out);
 
 /* content_xml.c */
 struct cx_xml_handler {

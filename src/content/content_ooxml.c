@@ -1,6 +1,7 @@
 /* content_ooxml - the text of docx, xlsx and pptx files: their XML parts, read from the zip
  * through libarchive, in reading order; runs joined, paragraphs, rows and cells separated,
- * xlsx shared strings put back in their cells. */
+ * xlsx shared strings put back in their cells; the files in their embeddings folders reported
+ * and analysed as their entries. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,15 +188,50 @@ part_cmp(const void *pa, const void *pb)
     return a->num < b->num ? -1 : a->num > b->num;
 }
 
-/* collect_parts - read the parts of interest; returns how many, anomalies into *anom */
+/* is_embedding - a file embedded in the document (an OLE object, a workbook, a zip...) */
+static bool
+is_embedding(const char *name)
+{
+    static const char *const dirs[] = {"word/embeddings/", "xl/embeddings/", "ppt/embeddings/"};
+
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+        if (strncmp(name, dirs[i], strlen(dirs[i])) == 0 && name[strlen(dirs[i])] != '\0')
+            return true;
+    return false;
+}
+
+/* embedded - report and analyse an embedded file as an entry of the document */
+static bool
+embedded(struct cx_walk *w, struct archive *a, struct archive_entry *ae,
+         const struct content_item *doc, size_t len, const struct buf *name, uint64_t *produced)
+{
+    unsigned max_depth = w->lim.max_depth < CX_DEPTH_CAP ? w->lim.max_depth : CX_DEPTH_CAP;
+    struct buf path;
+    bool stop;
+
+    if (doc->depth >= max_depth) {
+        w->anom |= CONTENT_ANOM_DEPTH;
+        return false;
+    }
+    buf_init(&path, 0);
+    buf_printf(&path, "%s/%s", doc->path, name->data);
+    struct content_item it = {.path = path.data, .depth = doc->depth + 1};
+    stop = cx_archive_entry(w, a, ae, &it, len, produced);
+    buf_release(&path);
+    return stop;
+}
+
+/* collect_parts - read the parts of interest, report the embedded files; returns how many
+ * parts, anomalies into *anom */
 static size_t
-collect_parts(struct cx_walk *w, struct archive *a, enum content_kind kind, struct part **parts,
-              unsigned *anom)
+collect_parts(struct cx_walk *w, struct archive *a, const struct content_item *doc, size_t len,
+              struct part **parts, unsigned *anom)
 {
     struct archive_entry *ae;
     struct buf name;
     size_t n = 0, cap = 0;
     unsigned count = 0;
+    uint64_t produced = 0;
 
     buf_init(&name, 0);
     while (!w->stop) {
@@ -206,11 +242,20 @@ collect_parts(struct cx_walk *w, struct archive *a, enum content_kind kind, stru
             *anom |= r < ARCHIVE_WARN ? CONTENT_ANOM_CORRUPT : CONTENT_ANOM_ENTRIES;
             break;
         }
+        if (!cx_charge_entry(w))
+            break;
+        if (archive_entry_filetype(ae) != AE_IFREG)
+            continue;
         buf_reset(&name);
         cx_entry_name(ae, &name);
+        if (is_embedding(name.data)) {
+            if (embedded(w, a, ae, doc, len, &name, &produced))
+                break;
+            continue;
+        }
         unsigned long num;
-        int rank = part_rank(kind, name.data, &num);
-        if (rank < 0 || archive_entry_filetype(ae) != AE_IFREG)
+        int rank = part_rank(doc->type.kind, name.data, &num);
+        if (rank < 0)
             continue;
         if (n == cap) {
             cap = cap == 0 ? 8 : 2 * cap;
@@ -232,9 +277,10 @@ collect_parts(struct cx_walk *w, struct archive *a, enum content_kind kind, stru
 }
 
 unsigned
-cx_ooxml_text(struct cx_walk *w, const uint8_t *data, size_t len, enum content_kind kind,
+cx_ooxml_text(struct cx_walk *w, const struct content_item *doc, const uint8_t *data, size_t len,
               struct buf *out)
 {
+    enum content_kind kind = doc->type.kind;
     struct archive *a = cx_archive_open(data, len, false);
     struct part *parts = NULL;
     struct ox x = {.out = out};
@@ -244,7 +290,7 @@ cx_ooxml_text(struct cx_walk *w, const uint8_t *data, size_t len, enum content_k
 
     if (a == NULL)
         return CONTENT_ANOM_CORRUPT;
-    n = collect_parts(w, a, kind, &parts, &anom);
+    n = collect_parts(w, a, doc, len, &parts, &anom);
     if (n > 1)
         qsort(parts, n, sizeof *parts, part_cmp);
     buf_init(&x.v, out->max);

@@ -80,6 +80,51 @@ test_docx_text(void **state)
     free(d);
 }
 
+/* files embedded in a document are its entries: a zip hidden in a docx is walked, an
+ * encrypted workbook in it flagged */
+static void
+test_docx_embeddings(void **state)
+{
+    const struct fx_file inner[] = {{"hello.txt", "Hello, world!\n", 0, 0}};
+    size_t zl, cl, len;
+    uint8_t *zip = fx_zip(inner, 1, &zl), *cfb = fx_cfb("EncryptionInfo", "EncryptedPackage", &cl);
+    const struct fx_file f[] = {
+        {"word/embeddings/secret.zip", (const char *)zip, 0, zl},
+        {"word/document.xml", "<w:document><w:p><w:t>see attached</w:t></w:p></w:document>", 0, 0},
+        {"word/embeddings/Microsoft_Excel_Worksheet.xlsx", (const char *)cfb, 0, cl},
+    };
+    uint8_t *d = fx_zip(f, 3, &len);
+    struct fx_rec r;
+    struct content_limits lim = content_limits_default();
+
+    assert_int_equal(fx_run(d, len, "p.docx", NULL, &r), CONTENT_ANOM_ENCRYPTED);
+    assert_int_equal(r.n, 4);
+    assert_int_equal(r.items[0].kind, CONTENT_DOCX);
+    assert_string_equal(r.items[1].path, "p.docx/word/embeddings/secret.zip");
+    assert_int_equal(r.items[1].depth, 1);
+    assert_int_equal(r.items[1].kind, CONTENT_ZIP);
+    assert_string_equal(r.items[2].path, "p.docx/word/embeddings/secret.zip/hello.txt");
+    assert_int_equal(r.items[2].depth, 2);
+    assert_string_equal(r.items[2].sha,
+                        "d9014c4624844aa5bac314773d6b689ad467fa4e1d1a50a1b8a99d5a95f72ff5");
+    assert_string_equal(r.items[3].path, "p.docx/word/embeddings/Microsoft_Excel_Worksheet.xlsx");
+    assert_int_equal(r.items[3].kind, CONTENT_OFFICE_ENCRYPTED);
+    assert_true(r.items[3].encrypted);
+    assert_string_equal(r.text.data,
+                        "p.docx/word/embeddings/secret.zip/hello.txt: Hello, world!\n\n"
+                        "p.docx: see attached\n\n");
+    fx_done(&r);
+
+    lim.max_depth = 0; /* the document's text, but nothing inside it */
+    assert_int_equal(fx_run(d, len, "p.docx", &lim, &r), CONTENT_ANOM_DEPTH);
+    assert_int_equal(r.n, 1);
+    assert_string_equal(r.text.data, "p.docx: see attached\n\n");
+    fx_done(&r);
+    free(d);
+    free(zip);
+    free(cfb);
+}
+
 /* shared strings repeated in many cells amplify: the text stays within max_entry_bytes */
 static void
 test_xlsx_text_bound(void **state)
@@ -298,10 +343,11 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_docx_text),       cmocka_unit_test(test_xlsx_text_bound),
-        cmocka_unit_test(test_xlsx_text),       cmocka_unit_test(test_pptx_text),
-        cmocka_unit_test(test_encrypted_ooxml), cmocka_unit_test(test_word97),
-        cmocka_unit_test(test_pdf_encrypt),     cmocka_unit_test(test_broken_documents),
+        cmocka_unit_test(test_docx_text),        cmocka_unit_test(test_docx_embeddings),
+        cmocka_unit_test(test_xlsx_text_bound),  cmocka_unit_test(test_xlsx_text),
+        cmocka_unit_test(test_pptx_text),        cmocka_unit_test(test_encrypted_ooxml),
+        cmocka_unit_test(test_word97),           cmocka_unit_test(test_pdf_encrypt),
+        cmocka_unit_test(test_broken_documents),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
