@@ -421,7 +421,7 @@ first_seen(struct behavior *b, enum behavior_relation rel, const char *subject, 
     enum behavior_fs_outcome o;
     struct behavior_alert *a;
 
-    if (!(b->cfg.first_seen_relations & (1u << rel)) || !present(value))
+    if (!(b->cfg.first_seen_relations & (1u << rel)) || !present(value) || r->state_unavailable)
         return;
     behavior_key_set(&s, BEHAVIOR_KIND_CLIENT, subject, strlen(subject));
     if (!behavior_key_set(&v, BEHAVIOR_KIND_CLIENT, value, strlen(value)))
@@ -464,9 +464,13 @@ behavior_observe(struct behavior *b, const struct behavior_txn *t, uint64_t now_
 
     memset(r, 0, sizeof *r);
     r->action = BEHAVIOR_ACCEPT;
+    /* after a store failure the rest of the transaction leaves the store alone: a server that
+     * is down would only make each call wait for its own timeout */
     apply_limits(b, t, keys, nkeys, now, r);
-    count_keys(b, keys, nkeys, now, r);
-    first_seen_all(b, t, keys, nkeys, now, r);
+    if (!r->state_unavailable)
+        count_keys(b, keys, nkeys, now, r);
+    if (!r->state_unavailable)
+        first_seen_all(b, t, keys, nkeys, now, r);
     return r->action;
 }
 
