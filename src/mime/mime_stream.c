@@ -453,11 +453,22 @@ feed_hold(struct mime_stream *m, const uint8_t *p, const uint8_t *end)
     return nl + 1;
 }
 
-/* feed_mid - the rest of a content line */
+/* content_to - content from p up to the line end that ends at e (LF at e[-1]), which waits */
+static void
+content_to(struct mime_stream *m, const uint8_t *p, const uint8_t *e)
+{
+    size_t eol = e - 1 > p && e[-2] == '\r' ? 2 : 1;
+
+    content(m, p, (size_t)(e - eol - p));
+    defer_eol(m, e - eol, eol);
+}
+
+/* feed_mid - content: only a line that starts with '-' can be a delimiter, so the scan jumps
+ * from one '-' to the next (base64 has none) instead of from line to line */
 static const uint8_t *
 feed_mid(struct mime_stream *m, const uint8_t *p, const uint8_t *end)
 {
-    const uint8_t *nl;
+    const uint8_t *q = p;
 
     if (m->held_cr) {
         m->held_cr = false;
@@ -471,25 +482,24 @@ feed_mid(struct mime_stream *m, const uint8_t *p, const uint8_t *end)
         }
         content_copy(m, (const uint8_t *)"\r", 1);
     }
-    nl = memchr(p, '\n', (size_t)(end - p));
-    if (!nl) {
-        size_t n = (size_t)(end - p);
-        if (end[-1] == '\r') {
-            m->held_cr = true;
-            n--;
+    while ((q = memchr(q, '-', (size_t)(end - q))) != NULL) {
+        if (q > p && q[-1] == '\n') { /* a line starts with '-' */
+            content_to(m, p, q);
+            m->ls = MS_BOL;
+            return q;
         }
-        content(m, p, n);
-        return end;
+        q++;
     }
-    if (nl > p && nl[-1] == '\r') {
-        content(m, p, (size_t)(nl - 1 - p));
-        defer_eol(m, nl - 1, 2);
+    if (end[-1] == '\n') {
+        content_to(m, p, end);
+        m->ls = MS_BOL;
+    } else if (end[-1] == '\r') {
+        content(m, p, (size_t)(end - 1 - p));
+        m->held_cr = true;
     } else {
-        content(m, p, (size_t)(nl - p));
-        defer_eol(m, nl, 1);
+        content(m, p, (size_t)(end - p));
     }
-    m->ls = MS_BOL;
-    return nl + 1;
+    return end;
 }
 
 /* feed_bol - a line starts at p: hold it if it may be a delimiter, else it is content */

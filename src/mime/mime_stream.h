@@ -29,13 +29,22 @@
  *  - Defaults: no Content-Type = text/plain; charset=us-ascii (in a multipart/digest,
  *    message/rfc822); an unknown Content-Transfer-Encoding is treated as 8bit, reported.
  *  - A part is an attachment when its disposition is attachment, or it has a filename or
- *    name, or its type is neither text/plain, text/html, multipart/*, nor message/*.
+ *    name, or its type is neither text/plain, text/html, multipart, nor message.
  *
  * Limits (struct mime_stream_limits): nesting depth, number of parts, header section bytes
  * per part, decoded bytes per part and per message, line length while looking for boundaries.
  * Past a limit the parser reports the anomaly and goes on as well as it can (a part past
  * max_parts is not reported as a part, its bytes are not decoded; decoding stops at the
  * decoded-bytes limit), so a caller always gets the structure it can trust and a flag.
+ *
+ * Framing details: a line with no colon (not a continuation) ends a header section without a
+ * blank line, as Postfix and Python's email read it, and begins the body; a delimiter right
+ * after a delimiter, or as the last line, opens no part; when Content-Type is given twice the
+ * first wins. A multipart without a boundary is the one text part said above: is_multipart
+ * false, is_text true. A base64/QP message/rfc822 is decoded as a leaf, not parsed.
+ * Callback order: header fields, part_start, then the anomalies found in the part's header
+ * section; `body` and `text` come in chunks of exactly 64 KB (a part's last one shorter), so
+ * the whole sequence of callbacks is the same for every split of the input.
  *
  * Ownership: the part info and strings passed to callbacks live until that part's part_end.
  * Free with mime_stream_free(). Pure, no I/O; one object per message (mime_stream_reset()

@@ -663,6 +663,52 @@ test_edge_inputs(void **state)
 }
 
 static void
+test_digest_mbox_global(void **state)
+{
+    struct rec *r = run("From sender@example.com Mon Jan  1 00:00:00 2024\n"
+                        "Content-Type: multipart/digest; boundary=D\n\n"
+                        "--D\n\nSubject: m1\n\nbody1\n"
+                        "--D\nContent-Type: message/global\n\nSubject: m2\n\nbody2\n"
+                        "--D--\n",
+                        NULL);
+
+    (void)state;
+    assert_paths(r, "0 1 1.1 2 2.1");
+    assert_true(part(r, "0")->is_multipart);
+    assert_string_equal(part(r, "1")->subtype, "rfc822"); /* the default in a digest */
+    assert_true(part(r, "1")->is_message);
+    assert_text(r, "1.1", "body1");
+    assert_true(part(r, "2")->is_message);
+    assert_text(r, "2.1", "body2");
+    /* the mbox From line is kept in the section, a malformed field */
+    assert_int_equal(r->anomalies, A(HEADER));
+    rec_free(r);
+}
+
+static void
+test_broken_nested_message(void **state)
+{
+    struct rec *r = run("Content-Type: multipart/mixed; boundary=B\n\n"
+                        "--B\nContent-Type: message/rfc822\n\n"
+                        "not a message, no colon\nsecret: 4111 1111 1111 1111\n"
+                        "--B\nContent-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n"
+                        "U3ViamVjdDogeAoKaGk=\n"
+                        "--B--\n",
+                        NULL);
+
+    (void)state;
+    assert_paths(r, "0 1 1.1 2");
+    /* the line with no colon begins the nested message's body: all of it is inspected */
+    assert_text(r, "1.1", "not a message, no colon\nsecret: 4111 1111 1111 1111");
+    assert_int_equal(part(r, "1.1")->anomalies, A(HEADER));
+    /* a base64 message/rfc822 is one decoded leaf */
+    assert_false(part(r, "2")->is_message);
+    assert_body(r, "2", "Subject: x\n\nhi");
+    assert_int_equal(part(r, "2")->anomalies, A(CTE_ON_MULTIPART));
+    rec_free(r);
+}
+
+static void
 test_reset_and_names(void **state)
 {
     struct rec r1;
@@ -727,6 +773,8 @@ main(void)
         cmocka_unit_test(test_attachment_rule),
         cmocka_unit_test(test_large_chunks),
         cmocka_unit_test(test_edge_inputs),
+        cmocka_unit_test(test_digest_mbox_global),
+        cmocka_unit_test(test_broken_nested_message),
         cmocka_unit_test(test_reset_and_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
