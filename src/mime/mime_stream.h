@@ -58,23 +58,23 @@
 #include <stdint.h>
 
 enum mime_anomaly {
-    MIME_ANOM_DEPTH,             /* nesting past max_depth: inner parts not parsed */
-    MIME_ANOM_PARTS,             /* more than max_parts parts */
-    MIME_ANOM_HEADER_SIZE,       /* a header section past max_header_bytes */
-    MIME_ANOM_DECODED_LIMIT,     /* decoding stopped at max_part_bytes / max_total_bytes */
-    MIME_ANOM_BASE64,            /* invalid base64 (bytes skipped, missing padding) */
-    MIME_ANOM_QP,                /* invalid quoted-printable */
-    MIME_ANOM_NO_BOUNDARY,       /* multipart without a boundary parameter */
-    MIME_ANOM_UNCLOSED,          /* multipart never closed with --boundary-- */
-    MIME_ANOM_NO_PARTS,          /* multipart with no delimiter at all */
-    MIME_ANOM_BAD_CTE,           /* unknown Content-Transfer-Encoding */
-    MIME_ANOM_CTE_ON_MULTIPART,  /* base64/QP declared on a multipart or message part */
-    MIME_ANOM_CHARSET,           /* unknown charset or invalid bytes for it */
-    MIME_ANOM_HEADER,            /* malformed header section (mime_header anomalies) */
-    MIME_ANOM_PARAM,             /* malformed Content-Type / Content-Disposition */
-    MIME_ANOM_LONG_LINE,         /* a line past max_line while scanning for boundaries */
-    MIME_ANOM_NUL,               /* NUL bytes in a text part */
-    MIME_ANOM_DUP_HEADER,        /* Content-Type / -Transfer-Encoding given twice */
+    MIME_ANOM_DEPTH,            /* nesting past max_depth: inner parts not parsed */
+    MIME_ANOM_PARTS,            /* more than max_parts parts */
+    MIME_ANOM_HEADER_SIZE,      /* a header section past max_header_bytes */
+    MIME_ANOM_DECODED_LIMIT,    /* decoding stopped at max_part_bytes / max_total_bytes */
+    MIME_ANOM_BASE64,           /* invalid base64 (bytes skipped, missing padding) */
+    MIME_ANOM_QP,               /* invalid quoted-printable */
+    MIME_ANOM_NO_BOUNDARY,      /* multipart without a boundary parameter */
+    MIME_ANOM_UNCLOSED,         /* multipart never closed with --boundary-- */
+    MIME_ANOM_NO_PARTS,         /* multipart with no delimiter at all */
+    MIME_ANOM_BAD_CTE,          /* unknown Content-Transfer-Encoding */
+    MIME_ANOM_CTE_ON_MULTIPART, /* base64/QP declared on a multipart or message part */
+    MIME_ANOM_CHARSET,          /* unknown charset or invalid bytes for it */
+    MIME_ANOM_HEADER,           /* malformed header section (mime_header anomalies) */
+    MIME_ANOM_PARAM,            /* malformed Content-Type / Content-Disposition */
+    MIME_ANOM_LONG_LINE,        /* a line past max_line while scanning for boundaries */
+    MIME_ANOM_NUL,              /* NUL bytes in a text part */
+    MIME_ANOM_DUP_HEADER,       /* Content-Type / -Transfer-Encoding given twice */
     MIME_ANOM_COUNT
 };
 
@@ -92,12 +92,12 @@ struct mime_part_info {
     const char *filename;    /* UTF-8: disposition filename, else Content-Type name; or NULL */
     const char *disposition; /* lowercased "attachment"/"inline", or NULL */
     enum mime_cte cte;
-    bool is_multipart;       /* multipart/ any */
-    bool is_message;         /* message/rfc822 or message/global: children follow */
-    bool is_attachment;      /* by the rule above */
-    bool is_text;            /* leaf whose `text` callback runs (text/ *, not an attachment) */
-    bool is_html;            /* text/html */
-    uint64_t offset;         /* byte offset of the part's header section in the message */
+    bool is_multipart;  /* multipart/ any */
+    bool is_message;    /* message/rfc822 or message/global: children follow */
+    bool is_attachment; /* by the rule above */
+    bool is_text;       /* leaf whose `text` callback runs (text/ *, not an attachment) */
+    bool is_html;       /* text/html */
+    uint64_t offset;    /* byte offset of the part's header section in the message */
 };
 
 struct mime_part_stats {
@@ -120,12 +120,12 @@ struct mime_stream_callbacks {
 };
 
 struct mime_stream_limits {
-    unsigned max_depth;        /* nesting (multipart + message/rfc822); default 20 */
-    unsigned max_parts;        /* default 1000 */
-    size_t max_header_bytes;   /* per header section; default 256 KB */
-    uint64_t max_part_bytes;   /* decoded bytes per part; default 64 MB */
-    uint64_t max_total_bytes;  /* decoded bytes per message; default 256 MB */
-    size_t max_line;           /* bytes of a line kept while looking for a boundary; 64 KB */
+    unsigned max_depth;       /* nesting (multipart + message/rfc822); default 20 */
+    unsigned max_parts;       /* default 1000 */
+    size_t max_header_bytes;  /* per header section; default 256 KB */
+    uint64_t max_part_bytes;  /* decoded bytes per part; default 64 MB */
+    uint64_t max_total_bytes; /* decoded bytes per message; default 256 MB */
+    size_t max_line;          /* bytes of a line kept while looking for a boundary; 64 KB */
 };
 
 struct mime_stream;
