@@ -209,24 +209,31 @@ build_hot(struct dlp_engine *e, char *err, size_t errlen)
     hs_compile_error_t *cerr = NULL;
     int rc = 0;
 
+    size_t n = 0;
+
+    e->digit_pat = -1;
     for (size_t i = 0; i < e->nhot; i++) {
         const struct dlp_hot_pat *p = &e->hot[i];
+        if (p->re == NULL) {
+            e->digit_pat = (int)i; /* dlp_digits.c */
+            continue;
+        }
         if (p->lit)
-            esc[i] = escape_literal(p->re, p->len);
-        re[i] = p->lit ? esc[i] : p->re;
-        flags[i] = p->flags;
-        ids[i] = (unsigned)i;
+            esc[n] = escape_literal(p->re, p->len);
+        re[n] = p->lit ? esc[n] : p->re;
+        flags[n] = p->flags;
+        ids[n++] = (unsigned)i;
     }
-    e->hot_db = compile(re, flags, ids, e->nhot, HS_MODE_STREAM, &cerr);
-    if (e->hot_db == NULL && e->nhot > 0) {
-        int at = cerr != NULL ? cerr->expression : -1;
+    e->hot_db = compile(re, flags, ids, n, HS_MODE_STREAM, &cerr);
+    if (e->hot_db == NULL && n > 0) {
+        int at = cerr != NULL && cerr->expression >= 0 ? (int)ids[cerr->expression] : -1;
         const char *who = at >= 0 && e->hot[at].det >= 0 ? e->det[e->hot[at].det].id : "dlp";
         set_err(err, errlen, "%s: cannot compile the trigger database: %s", who,
                 cerr != NULL ? cerr->message : "unknown error");
         rc = -1;
     }
     hs_free_compile_error(cerr);
-    for (size_t i = 0; i < e->nhot; i++)
+    for (size_t i = 0; i < n; i++)
         free(esc[i]);
     free(esc);
     free(re);

@@ -115,7 +115,8 @@ const size_t dlp_builtin_ndets = sizeof dlp_builtin_dets / sizeof dlp_builtin_de
  * shape (a Seoul landline, 02-123-4567) has.
  */
 const struct dlp_hot_pat dlp_builtin_hot[] = {
-    {"\\d(?:[ \\-]?\\d){8}", 0, DLP_HOT_REGION, DLP_CLS_NUM, false, false, 0, 0, 0, -1,
+    /* not compiled: \\d(?:[ \\-]?\\d){8}, found by the SIMD scan of dlp_digits.c */
+    {NULL, 0, DLP_HOT_REGION, DLP_CLS_NUM, false, false, 0, 0, 0, -1,
      (1u << DLP_FAM_NUM) | (1u << DLP_FAM_IBAN), NULL},
     {"[MSROD]\\d{3}[A-Z0-9]\\d{4}", 0, DLP_HOT_FIXED, DLP_CLS_ALNUM, true, false, 9, 9, 9,
      D_PASSPORT, 0, NULL},
@@ -265,29 +266,32 @@ dlp_builtin(size_t i)
     return i < dlp_builtin_ndets ? &dlp_builtin_dets[i].info : NULL;
 }
 
-/* dlp_cls_has - is byte c in class cls */
-bool
-dlp_cls_has(int cls, uint8_t c)
-{
-    bool digit = c >= '0' && c <= '9', upper = c >= 'A' && c <= 'Z', lower = c >= 'a' && c <= 'z';
+#define NUM (1u << DLP_CLS_NUM)
+#define IBAN (1u << DLP_CLS_IBAN)
+#define ALNUM (1u << DLP_CLS_ALNUM)
+#define TOKEN (1u << DLP_CLS_TOKEN)
+#define JWT (1u << DLP_CLS_JWT)
+#define PEM (1u << DLP_CLS_PEM)
+#define SECRET (1u << DLP_CLS_SECRET)
 
-    switch (cls) {
-    case DLP_CLS_NUM:
-        return digit || c == ' ' || c == '-' || c == '+';
-    case DLP_CLS_IBAN:
-        return digit || upper || c == ' ';
-    case DLP_CLS_ALNUM:
-        return digit || upper || lower;
-    case DLP_CLS_TOKEN:
-        return digit || upper || lower || c == '_' || c == '-';
-    case DLP_CLS_JWT:
-        return digit || upper || lower || c == '_' || c == '-' || c == '.';
-    case DLP_CLS_PEM:
-        return digit || upper || c == ' ' || c == '-';
-    case DLP_CLS_SECRET:
-        return c > ' ' && c < 0x7f && c != '"' && c != '\'' && c != ',' && c != ';' && c != '<' &&
-               c != '>' && c != '\\' && c != '`';
-    default:
-        return false;
-    }
-}
+/* byte -> the classes it belongs to (a table: the digit-run walk runs on every trigger) */
+const uint8_t dlp_cls_table[256] = {
+    [' '] = NUM | IBAN | PEM,
+    ['-'] = NUM | TOKEN | JWT | PEM | SECRET,
+    ['+'] = NUM | SECRET,
+    ['_'] = TOKEN | JWT | SECRET,
+    ['.'] = JWT | SECRET,
+    ['0' ... '9'] = NUM | IBAN | ALNUM | TOKEN | JWT | PEM | SECRET,
+    ['A' ... 'Z'] = IBAN | ALNUM | TOKEN | JWT | PEM | SECRET,
+    ['a' ... 'z'] = ALNUM | TOKEN | JWT | SECRET,
+    ['!'] = SECRET,
+    ['#' ... '&'] = SECRET,
+    ['(' ... '*'] = SECRET,
+    ['/'] = SECRET,
+    [':'] = SECRET,
+    ['='] = SECRET,
+    ['?' ... '@'] = SECRET,
+    ['['] = SECRET,
+    [']' ... '^'] = SECRET,
+    ['{' ... '~'] = SECRET,
+};

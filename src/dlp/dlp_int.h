@@ -155,6 +155,7 @@ struct dlp_engine {
     struct dlp_hot_pat *hot; /* copies; custom keywords' `re` owned */
     size_t nhot;
     hs_database_t *hot_db;
+    int digit_pat; /* the digit-run trigger (not compiled: dlp_digits.c), -1 when off */
     struct dlp_blk_pat *blk[DLP_FAM_COUNT];
     size_t nblk[DLP_FAM_COUNT];
     hs_database_t *blk_db[DLP_FAM_COUNT];
@@ -232,9 +233,10 @@ struct dlp_stream {
     uint64_t fed;
     struct dlp_queue tq, rq; /* triggers, custom regex matches */
     uint64_t region_end[DLP_FAM_COUNT];
-    uint64_t last_region_trig[DLP_FAM_COUNT];
-    bool has_region_trig[DLP_FAM_COUNT];
-    uint64_t *det_end; /* per detector: end of its last finding */
+    uint64_t last_region_trig;
+    bool has_region_trig;
+    unsigned digit_run; /* digits in a row just before `base`, at most 4 */
+    uint64_t *det_end;  /* per detector: end of its last finding */
     struct dlp_rx_pending *rxp;
     struct dlp_edm_stream **edm;
     struct dlp_edm_ctx *edmctx;
@@ -254,12 +256,23 @@ size_t dlp_stream_copy(const struct dlp_stream *s, uint64_t off, size_t n, uint8
 void dlp_stream_report(struct dlp_stream *s, int det, uint64_t off, uint64_t end, int confidence,
                        bool context, const char *redacted, const char *detail);
 
+/* dlp_stream_digits - queue a digit chain around `end` (dlp_digits.c calls it) */
+void dlp_stream_digits(struct dlp_stream *s, uint64_t end);
+/* dlp_digits_scan - find where digit chains (dlp_digits.c) end in p[0..n), at offset `at` */
+void dlp_digits_scan(struct dlp_stream *s, const uint8_t *p, size_t n, uint64_t at);
+
 /* dlp_dump_label - an infostealer label matched, ending at `end` */
 void dlp_dump_label(struct dlp_stream *s, const struct dlp_hot_pat *p, uint64_t end);
 /* dlp_dump_reset - forget every shape in progress */
 void dlp_dump_reset(struct dlp_dump *d);
 
+extern const uint8_t dlp_cls_table[256];
+
 /* dlp_cls_has - is byte c in class cls */
-bool dlp_cls_has(int cls, uint8_t c);
+static inline bool
+dlp_cls_has(int cls, uint8_t c)
+{
+    return (dlp_cls_table[c] >> cls) & 1u;
+}
 
 #endif

@@ -46,15 +46,24 @@ dlp_stream_byte(const struct dlp_stream *s, uint64_t off)
 size_t
 dlp_stream_copy(const struct dlp_stream *s, uint64_t off, size_t n, uint8_t *out)
 {
-    size_t i;
+    size_t done = 0, keep = s->e->keep;
 
-    for (i = 0; i < n; i++) {
-        int c = dlp_stream_byte(s, off + i);
-        if (c < 0)
-            break;
-        out[i] = (uint8_t)c;
+    if (off < s->base) {
+        if (s->base - off > keep)
+            return 0;
+        size_t k = s->base - off < n ? (size_t)(s->base - off) : n;
+        size_t pos = (size_t)(off & (keep - 1)), first = keep - pos < k ? keep - pos : k;
+        memcpy(out, s->ring + pos, first);
+        memcpy(out + first, s->ring, k - first);
+        done = k;
     }
-    return i;
+    if (done < n && off + done - s->base < s->curlen) {
+        size_t at = (size_t)(off + done - s->base), k = s->curlen - at;
+        k = k < n - done ? k : n - done;
+        memcpy(out + done, s->cur + at, k);
+        done += k;
+    }
+    return done;
 }
 
 /* queue_push - add a trigger, keeping the queue ordered by (end, pattern) */
@@ -93,22 +102,25 @@ region_same_run(const struct dlp_stream *s, int cls, uint64_t from, uint64_t to)
     return true;
 }
 
-/* on_hot - a hot-database match: queue it (region triggers in one run only once) */
+void
+dlp_stream_digits(struct dlp_stream *s, uint64_t end)
+{
+    /* one trigger per run of [0-9 +-] every REGION_SKIP bytes at most */
+    if (s->has_region_trig && end - s->last_region_trig <= REGION_SKIP &&
+        region_same_run(s, DLP_CLS_NUM, s->last_region_trig, end))
+        return;
+    s->has_region_trig = true;
+    s->last_region_trig = end;
+    queue_push(&s->tq, end, 0, (uint32_t)s->e->digit_pat);
+}
+
+/* on_hot - a hot-database match: queue it */
 static int
 on_hot(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
        void *ctx)
 {
     struct dlp_stream *s = ctx;
-    const struct dlp_hot_pat *p = &s->e->hot[id];
 
-    if (p->kind == DLP_HOT_REGION) {
-        int fam = DLP_FAM_NUM;
-        if (s->has_region_trig[fam] && to - s->last_region_trig[fam] <= REGION_SKIP &&
-            region_same_run(s, p->cls, s->last_region_trig[fam], to))
-            return 0;
-        s->has_region_trig[fam] = true;
-        s->last_region_trig[fam] = to;
-    }
     queue_push(&s->tq, to, 0, id);
     return 0;
 }
@@ -289,8 +301,12 @@ num_plausible(const uint8_t *r, size_t n)
 {
     static const uint8_t pairs[][2] = {{4, 4}, {4, 6}, {3, 2}, {6, 7}, {2, 2},
                                        {3, 3}, {3, 4}, {2, 3}, {2, 4}, {2, 1}};
-    size_t prev = 0, i = 0;
+    size_t prev = 0, i = 0, digits = 0;
 
+    for (size_t k = 0; k < n; k++)
+        digits += is_digit(r[k]);
+    if (digits < 9)
+        return false;
     while (i < n) {
         size_t g = 0;
         while (i < n && is_digit(r[i]))
@@ -314,25 +330,27 @@ num_plausible(const uint8_t *r, size_t n)
 static void
 resolve_region(struct dlp_stream *s, int fam, uint64_t end)
 {
-    int cls = fam == DLP_FAM_NUM ? DLP_CLS_NUM : DLP_CLS_IBAN, c;
-    uint64_t rs = end, re = end;
+    int cls = fam == DLP_FAM_NUM ? DLP_CLS_NUM : DLP_CLS_IBAN;
+    uint8_t w[2 * DLP_MAX_REGION + 2];
+    uint64_t lo = end > DLP_MAX_REGION + 1 ? end - DLP_MAX_REGION - 1 : 0;
 
     if (end - 1 < s->region_end[fam] || s->e->blk_db[fam] == NULL)
         return;
-    while (rs > 0 && end - rs < DLP_MAX_REGION && (c = dlp_stream_byte(s, rs - 1)) >= 0 &&
-           dlp_cls_has(cls, (uint8_t)c))
-        rs--;
-    while (re - rs < DLP_MAX_REGION && (c = dlp_stream_byte(s, re)) >= 0 &&
-           dlp_cls_has(cls, (uint8_t)c))
-        re++;
-    c = rs > 0 ? dlp_stream_byte(s, rs - 1) : -1;
-    bool left_open = c >= 0 && dlp_cls_has(cls, (uint8_t)c);
-    c = dlp_stream_byte(s, re);
-    bool right_open = c >= 0 && dlp_cls_has(cls, (uint8_t)c);
-    s->region_end[fam] = re;
+    /* the bytes around the trigger, walked in one local copy */
+    size_t wn = dlp_stream_copy(s, lo, sizeof w, w), a = (size_t)(end - lo), b = a;
+    if (wn < a)
+        return;
+    while (a > 0 && b - a < DLP_MAX_REGION && dlp_cls_has(cls, w[a - 1]))
+        a--;
+    while (b < wn && b - a < DLP_MAX_REGION && dlp_cls_has(cls, w[b]))
+        b++;
+    bool left_open = a > 0 && dlp_cls_has(cls, w[a - 1]);
+    bool right_open = b < wn && dlp_cls_has(cls, w[b]);
+    uint64_t rs = lo + a;
+    s->region_end[fam] = lo + b;
 
-    uint8_t reg[DLP_MAX_REGION];
-    size_t n = dlp_stream_copy(s, rs, (size_t)(re - rs), reg);
+    const uint8_t *reg = w + a;
+    size_t n = b - a;
     if (fam == DLP_FAM_IBAN ? !iban_plausible(reg, n) : !num_plausible(reg, n))
         return;
     struct blk_ctx bc = {s, fam};
@@ -343,15 +361,15 @@ resolve_region(struct dlp_stream *s, int fam, uint64_t end)
     qsort(s->bm, s->nbm, sizeof *s->bm, blk_cmp);
     for (size_t i = 0; i < s->nbm; i++) {
         const struct dlp_blk_match *m = &s->bm[i];
-        uint64_t a = rs + m->from, b = rs + m->to;
+        uint64_t va = rs + m->from, vb = rs + m->to;
         if ((m->from == 0 && left_open) || (m->to == n && right_open))
             continue;
-        int before = a > 0 ? dlp_stream_byte(s, a - 1) : -1;
-        int before2 = a > 1 ? dlp_stream_byte(s, a - 2) : -1;
+        int before = va > 0 ? dlp_stream_byte(s, va - 1) : -1;
+        int before2 = va > 1 ? dlp_stream_byte(s, va - 2) : -1;
         if (!num_edge_ok(s, before, before2) ||
-            !num_edge_ok(s, dlp_stream_byte(s, b), dlp_stream_byte(s, b + 1)))
+            !num_edge_ok(s, dlp_stream_byte(s, vb), dlp_stream_byte(s, vb + 1)))
             continue;
-        report_checked(s, m->det, a, b, m->needs_ctx);
+        report_checked(s, m->det, va, vb, m->needs_ctx);
     }
 }
 
@@ -523,6 +541,8 @@ scan_piece(struct dlp_stream *s, const uint8_t *p, size_t n)
 {
     s->cur = p;
     s->curlen = n;
+    if (s->e->digit_pat >= 0)
+        dlp_digits_scan(s, p, n, s->base);
     if (s->hot != NULL && hs_scan_stream(s->hot, (const char *)p, (unsigned)n, 0, s->scratch,
                                          on_hot, s) != HS_SUCCESS)
         s->failed = true;
@@ -564,10 +584,10 @@ stream_reset(struct dlp_stream *s)
 {
     s->tq.head = s->tq.len = 0;
     s->rq.head = s->rq.len = 0;
-    for (int f = 0; f < DLP_FAM_COUNT; f++) {
+    for (int f = 0; f < DLP_FAM_COUNT; f++)
         s->region_end[f] = 0;
-        s->has_region_trig[f] = false;
-    }
+    s->has_region_trig = false;
+    s->digit_run = 0;
     memset(s->det_end, 0, s->e->ndet * sizeof *s->det_end);
     memset(s->rxp, 0, s->e->ndet * sizeof *s->rxp);
     dlp_dump_reset(&s->dump);
