@@ -106,10 +106,8 @@ fold(struct behavior_baseline *bl, const struct behavior_spike_params *p, int64_
     unsigned slot = behavior_baseline_profile_slot(hour);
     double m, v;
 
-    if (bl->hours >= 24) {
-        double cap;
-        slot_expect(bl, slot, &m, &v);
-        cap = m + p->deviations * floor_sd(p, m, v, 60);
+    if (slot_expect(bl, slot, &m, &v)) {
+        double cap = m + p->deviations * floor_sd(p, m, v, 60);
         if (x > cap)
             x = cap;
     }

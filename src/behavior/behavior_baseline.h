@@ -8,9 +8,10 @@
  *     a few days' memory), used for a slot once it holds BEHAVIOR_PROFILE_MIN samples.
  * Hours without traffic fold as zeros (at most two weeks of them), so a quiet night lowers the
  * night slots. The hour that saw the key's first count is not folded: it is only partly
- * observed. Once a day of hours is learned, a folded hour is cut to the alert threshold
- * (winsorised), so a spike cannot teach the baseline that spikes are normal in one hour; a
- * lasting change of level is still learned, a threshold's worth at a time.
+ * observed. Once its profile slot is ready, a folded hour is cut to that slot's alert
+ * threshold (winsorised), so a spike cannot teach the baseline that spikes are normal in one
+ * hour; a lasting change of level is still learned, a threshold's worth at a time. Before, the
+ * hour is learned as it is: a daily peak is not yet told from a spike.
  *
  * Deciding: the current rate is the count of the last `window_min` minutes scaled to an hour
  * (the caller gives it, from behavior_window_recent). It is compared with the expected rate for
