@@ -41,7 +41,8 @@
  * blank line, as Postfix and Python's email read it, and begins the body; a delimiter right
  * after a delimiter, or as the last line, opens no part; when Content-Type is given twice the
  * first wins. A multipart without a boundary is the one text part said above: is_multipart
- * false, is_text true. A base64/QP message/rfc822 is decoded as a leaf, not parsed.
+ * false, is_text true. A base64/QP message/rfc822 is decoded, then parsed as a message
+ * (its decoded size in decoded_bytes, no `body`; the children's offsets are the part's).
  * Callback order: header fields, part_start, then the anomalies found in the part's header
  * section; `body` and `text` come in chunks of exactly 64 KB (a part's last one shorter), so
  * the whole sequence of callbacks is the same for every split of the input.

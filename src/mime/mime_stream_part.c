@@ -48,6 +48,7 @@ ms_frame_clear(struct ms_frame *f)
     free(f->boundary);
     mime_charset_free(f->cs);
     mime_html_free(f->html);
+    ms_nested_free(f->nested);
     memset(f, 0, sizeof *f);
 }
 
@@ -215,8 +216,13 @@ choose_kind(struct mime_stream *m, struct ms_frame *f, bool forced)
         return;
     if (encoded)
         ms_anomaly(m, f, MIME_ANOM_CTE_ON_MULTIPART, f->path);
-    if (msg && encoded) /* decode it as a leaf rather than parse base64 as headers */
+    if (msg && encoded) { /* decoded, then parsed by a nested parser */
+        if (f->info.depth >= m->lim.max_depth)
+            ms_anomaly(m, f, MIME_ANOM_DEPTH, f->path);
+        else
+            f->nest = true;
         return;
+    }
     if (f->info.depth >= m->lim.max_depth) {
         ms_anomaly(m, f, MIME_ANOM_DEPTH, f->path);
         f->info.cte = MIME_CTE_BINARY; /* its raw bytes go to `body`, undecoded */
@@ -254,7 +260,7 @@ fill_info(struct ms_frame *f)
     i->filename = f->filename;
     i->disposition = f->disposition;
     i->is_multipart = f->kind == MS_MULTI;
-    i->is_message = f->kind == MS_MESSAGE;
+    i->is_message = f->kind == MS_MESSAGE || f->nest;
     i->is_attachment = (f->disposition && strcmp(f->disposition, "attachment") == 0) ||
                        f->filename || (!plain_or_html && !container);
     /* a multipart without a boundary is read as one text part */
@@ -321,6 +327,8 @@ ms_headers_done(struct mime_stream *m, bool forced)
     report_headers(m, f, h);
     mime_headers_free(h);
     if (f->kind == MS_LEAF) {
+        if (f->nest)
+            f->nested = ms_nested_new(m, f);
         if (f->info.cte == MIME_CTE_BASE64)
             mime_b64_init(&f->b64);
         else if (f->info.cte == MIME_CTE_QP)
@@ -392,6 +400,10 @@ text_finish(struct mime_stream *m, struct ms_frame *f)
 static void
 emit_chunk(struct mime_stream *m, struct ms_frame *f, const uint8_t *p, size_t n)
 {
+    if (f->nested) {
+        ms_nested_feed(f->nested, p, n);
+        return;
+    }
     if (m->cb.body)
         m->cb.body(m->ctx, &f->info, p, n);
     if (!f->info.is_text)
@@ -407,7 +419,8 @@ static bool
 body_take(struct mime_stream *m, struct ms_frame *f, size_t w)
 {
     uint64_t room_part = m->lim.max_part_bytes - f->st.decoded_bytes;
-    uint64_t room_total = m->lim.max_total_bytes - m->total_decoded;
+    /* a nested message's bytes count where its own parts pass them to `body` */
+    uint64_t room_total = f->nested ? UINT64_MAX : m->lim.max_total_bytes - m->total_decoded;
     size_t allow = w;
 
     if (allow > room_part)
@@ -416,7 +429,8 @@ body_take(struct mime_stream *m, struct ms_frame *f, size_t w)
         allow = (size_t)room_total;
     m->olen += allow;
     f->st.decoded_bytes += allow;
-    m->total_decoded += allow;
+    if (!f->nested)
+        m->total_decoded += allow;
     while (m->olen >= MS_CHUNK) {
         emit_chunk(m, f, m->obuf, MS_CHUNK);
         memmove(m->obuf, m->obuf + MS_CHUNK, m->olen - MS_CHUNK);
@@ -526,6 +540,8 @@ leaf_finish(struct mime_stream *m, struct ms_frame *f)
     if (m->olen)
         emit_chunk(m, f, m->obuf, m->olen);
     m->olen = 0;
+    if (f->nested)
+        ms_nested_end(f->nested);
     if (f->info.is_text)
         text_finish(m, f);
     if (f->info.cte == MIME_CTE_BASE64) {

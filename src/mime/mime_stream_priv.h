@@ -24,6 +24,8 @@
 
 #define MS_DEFER 12
 
+struct ms_nested;
+
 enum ms_kind {
     MS_LEAF,    /* body decoded to `body` (and `text`) */
     MS_MULTI,   /* children between delimiters; preamble/epilogue as text */
@@ -55,6 +57,8 @@ struct ms_frame {
     struct mime_qp qp;
     struct mime_charset *cs;
     struct mime_html *html;
+    bool nest;                /* an encoded message/rfc822: its decoded bytes are parsed */
+    struct ms_nested *nested; /* ... by this (mime_stream_nested.c) */
 };
 
 enum ms_line { MS_BOL, MS_HOLD, MS_MID };
@@ -102,5 +106,12 @@ void ms_text_close(struct mime_stream *m, struct ms_frame *f);
 void ms_part_finish(struct mime_stream *m, struct ms_frame *f);
 /* ms_frame_clear - release what a frame owns */
 void ms_frame_clear(struct ms_frame *f);
+
+/* ms_nested_new - a parser for the decoded bytes of the encoded message part f, whose
+ * callbacks come out of m as f's children */
+struct ms_nested *ms_nested_new(struct mime_stream *m, struct ms_frame *f);
+void ms_nested_feed(struct ms_nested *n, const uint8_t *p, size_t len);
+void ms_nested_end(struct ms_nested *n);
+struct ms_nested *ms_nested_free(struct ms_nested *n);
 
 #endif

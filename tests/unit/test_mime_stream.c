@@ -697,14 +697,57 @@ test_broken_nested_message(void **state)
                         NULL);
 
     (void)state;
-    assert_paths(r, "0 1 1.1 2");
+    assert_paths(r, "0 1 1.1 2 2.1");
     /* the line with no colon begins the nested message's body: all of it is inspected */
     assert_text(r, "1.1", "not a message, no colon\nsecret: 4111 1111 1111 1111");
     assert_int_equal(part(r, "1.1")->anomalies, A(HEADER));
-    /* a base64 message/rfc822 is one decoded leaf */
-    assert_false(part(r, "2")->is_message);
-    assert_body(r, "2", "Subject: x\n\nhi");
+    /* a base64 message/rfc822 is decoded, then parsed as a message */
+    assert_true(part(r, "2")->is_message);
+    assert_int_equal(part(r, "2")->body.len, 0);
+    assert_int_equal(part(r, "2")->st.decoded_bytes, 14);
+    assert_int_equal(part(r, "2.1")->depth, 2);
+    assert_text(r, "2.1", "hi");
     assert_int_equal(part(r, "2")->anomalies, A(CTE_ON_MULTIPART));
+    rec_free(r);
+}
+
+/* test_nested_encoded_limits - an encoded message's children stay inside the limits */
+static void
+test_nested_encoded_limits(void **state)
+{
+    static const char msg[] = "Content-Type: multipart/mixed; boundary=B\n\n"
+                              "--B\nContent-Type: message/rfc822\n"
+                              "Content-Transfer-Encoding: base64\n\n"
+                              "%s\n"
+                              "--B--\n";
+    struct mime_stream_limits lim = mime_stream_limits_default();
+    char text[512];
+    struct rec *r;
+
+    (void)state;
+    snprintf(text, sizeof text, msg,
+             "Q29udGVudC1UeXBlOiBtdWx0aXBhcnQvbWl4ZWQ7IGJvdW5kYXJ5PUkKCi0tSQoKaW5uZXIKLS1JLS0K");
+    r = run(text, NULL);
+    assert_paths(r, "0 1 1.1 1.1.1");
+    assert_true(part(r, "1.1")->is_multipart);
+    assert_int_equal(part(r, "1.1.1")->depth, 3);
+    assert_text(r, "1.1.1", "inner");
+    assert_int_equal(r->anomalies, A(CTE_ON_MULTIPART));
+    rec_free(r);
+
+    lim.max_depth = 2; /* 1.1 is at depth 2: not parsed */
+    r = run(text, &lim);
+    assert_paths(r, "0 1 1.1");
+    assert_false(part(r, "1.1")->is_multipart);
+    assert_int_equal(r->anomalies, A(CTE_ON_MULTIPART) | A(DEPTH));
+    assert_int_equal(part(r, "1.1")->anomalies, A(DEPTH));
+    rec_free(r);
+
+    lim = mime_stream_limits_default();
+    lim.max_parts = 3; /* 0, 1, 1.1 */
+    r = run(text, &lim);
+    assert_paths(r, "0 1 1.1");
+    assert_int_equal(r->anomalies, A(CTE_ON_MULTIPART) | A(PARTS));
     rec_free(r);
 }
 
@@ -775,6 +818,7 @@ main(void)
         cmocka_unit_test(test_edge_inputs),
         cmocka_unit_test(test_digest_mbox_global),
         cmocka_unit_test(test_broken_nested_message),
+        cmocka_unit_test(test_nested_encoded_limits),
         cmocka_unit_test(test_reset_and_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -185,7 +185,6 @@ struct stalwart_diff {
 static const struct stalwart_diff stalwart_diffs[] = {
     {"rfc/000", WHY_B64},
     {"rfc/001", WHY_MSGTYPE},
-    {"rfc/008", "a base64 message/rfc822 is decoded as one leaf, not parsed as a message"},
     {"thirdparty/002", WHY_B64},
     {"thirdparty/005", WHY_CLOSE},
     {"thirdparty/009", WHY_MSGTYPE},
