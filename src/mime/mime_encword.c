@@ -1,8 +1,8 @@
 /* mime_encword - display-name text: RFC 2047 decoding, UTF-8 clean-up, hidden addresses. */
 #include "mime/mime_encword.h"
+#include "mime/mime_charset.h"
 
 #include <errno.h>
-#include <iconv.h>
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
@@ -131,65 +131,25 @@ decode_b(const char *s, size_t n, struct buf *raw, unsigned *flags)
         *flags |= MIME_ENCWORD_BAD_DATA; /* a lone sextet is not a byte */
 }
 
-/* charset_is - case-insensitive match against one of the names in a NULL-ended list */
-static bool
-charset_is(const char *cs, const char *const *names)
-{
-    for (; *names; names++)
-        if (strcasecmp(cs, *names) == 0)
-            return true;
-    return false;
-}
-
-/* convert_iconv - bytes in charset cs to UTF-8 in out; -1 if iconv does not know cs */
-static int
-convert_iconv(const char *cs, const char *in, size_t n, struct buf *utf8, unsigned *flags)
-{
-    iconv_t cd = iconv_open("UTF-8", cs);
-    char tmp[256];
-
-    if (cd == (iconv_t)-1)
-        return -1;
-    while (n > 0) {
-        char *ip = (char *)in, *op = tmp;
-        size_t il = n, ol = sizeof tmp;
-        size_t r = iconv(cd, &ip, &il, &op, &ol);
-        buf_append(utf8, tmp, (size_t)(op - tmp));
-        in = ip;
-        n = il;
-        if (r == (size_t)-1 && errno != E2BIG) {
-            /* EILSEQ or EINVAL: one bad byte becomes one replacement character */
-            buf_append(utf8, utf8_replacement, 3);
-            *flags |= MIME_ENCWORD_BAD_DATA;
-            in++;
-            n--;
-            iconv(cd, NULL, NULL, NULL, NULL);
-        }
-    }
-    iconv_close(cd);
-    return 0;
-}
-
-/* convert_charset - decoded bytes of one word to UTF-8; -1 for an unknown charset */
+/* convert_charset - decoded bytes of one word to UTF-8 through mime_charset (which knows
+ * the labels iconv does not, such as ks_c_5601-1987, common in Korean subjects and file
+ * names); -1 for an unknown charset */
 static int
 convert_charset(const char *cs, const struct buf *raw, struct buf *utf8, unsigned *flags)
 {
-    static const char *const utf8_names[] = {"utf-8", "utf8", "us-ascii", "ascii", NULL};
-    static const char *const latin1_names[] = {"iso-8859-1", "iso8859-1", "latin1", NULL};
+    struct mime_charset *c = mime_charset_new(cs);
+    int rc = -1;
 
-    if (charset_is(cs, utf8_names)) {
-        buf_append(utf8, raw->data, raw->len);
-        return 0;
+    if (!mime_charset_is_unknown(c)) {
+        mime_charset_feed(c, (const uint8_t *)raw->data, raw->len, utf8);
+        mime_charset_finish(c, utf8);
+        if (mime_charset_bad(c) > 0) /* invalid UTF-8 is told apart, as before */
+            *flags |= strcmp(mime_charset_name(c), "UTF-8") == 0 ? MIME_ENCWORD_BAD_UTF8
+                                                                 : MIME_ENCWORD_BAD_DATA;
+        rc = 0;
     }
-    if (charset_is(cs, latin1_names)) {
-        for (size_t i = 0; i < raw->len; i++) {
-            unsigned char c = (unsigned char)raw->data[i];
-            char two[2] = {(char)(0xC0 | c >> 6), (char)(0x80 | (c & 0x3f))};
-            buf_append(utf8, c < 0x80 ? (const char *)&raw->data[i] : two, c < 0x80 ? 1 : 2);
-        }
-        return 0;
-    }
-    return convert_iconv(cs, raw->data, raw->len, utf8, flags);
+    mime_charset_free(c);
+    return rc;
 }
 
 /* decode_word - append the UTF-8 text of one encoded word (or its raw text) to out */

@@ -719,6 +719,8 @@ static const struct encword_case encword_cases[] = {
     {"=?utf-16le?b?QQBCAA==?=", "AB", MIME_ENCWORD_DECODED},
     {"=?iso-2022-jp?b?GyRCJDMkcyRLJEEkTxsoQg==?=",
      "\xE3\x81\x93\xE3\x82\x93\xE3\x81\xAB\xE3\x81\xA1\xE3\x81\xAF", MIME_ENCWORD_DECODED},
+    /* glibc's iconv has no ks_c_5601-1987, the label Korean mail uses: read as CP949 */
+    {"=?ks_c_5601-1987?B?vsiz5w==?=", "\xEC\x95\x88\xEB\x85\x95", MIME_ENCWORD_DECODED},
     {"plain \xC3\xA9", "plain \xC3\xA9", 0},
 };
 
