@@ -286,7 +286,8 @@ const struct cfg_setting config_table[] = {
      .item_scope = CFG_SCOPE_DLP_RULE, .item_size = sizeof(struct cfg_dlp_rule),
      .off_line = RULE_OFF(line), .item = "rule", .items = "rules",
      .shape = "{ detector, action }",
-     .def_doc = "(infostealer and secret: quarantine; anything else at confidence 50: tag)",
+     .def_doc = "(infostealer, secret: quarantine; financial, national_id, custom, attachment: "
+                "tag; contact, business_id: tag from 20)",
      .help = "what findings do to a message: the most severe matching rule decides"},
     {.path = "dlp.rules[].detector", .type = CFG_STRING, .scope = CFG_SCOPE_DLP_RULE,
      .off = RULE_OFF(detector), .flags = CFG_F_REQUIRED, .def_doc = "(required)",

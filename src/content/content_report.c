@@ -28,10 +28,18 @@ struct content_report_builder {
     size_t cap_anomalies;
 };
 
+/* The defaults: what leaks (infostealer dumps, secrets) is held; identity and payment data
+ * is tagged; contact details and business ids only in bulk, since every signature carries a
+ * phone number and every invoice a business registration number. */
 static const struct content_rule default_rules[] = {
     {.detector = "infostealer", .min_count = 1, .min_confidence = 60, .action = CONTENT_QUARANTINE},
     {.detector = "secret", .min_count = 1, .min_confidence = 60, .action = CONTENT_QUARANTINE},
-    {.detector = "*", .min_count = 1, .min_confidence = 50, .action = CONTENT_TAG},
+    {.detector = "financial", .min_count = 1, .min_confidence = 50, .action = CONTENT_TAG},
+    {.detector = "national_id", .min_count = 1, .min_confidence = 50, .action = CONTENT_TAG},
+    {.detector = "custom", .min_count = 1, .min_confidence = 50, .action = CONTENT_TAG},
+    {.detector = "attachment", .min_count = 1, .min_confidence = 50, .action = CONTENT_TAG},
+    {.detector = "contact", .min_count = 20, .min_confidence = 50, .action = CONTENT_TAG},
+    {.detector = "business_id", .min_count = 20, .min_confidence = 50, .action = CONTENT_TAG},
 };
 
 const struct content_rule *

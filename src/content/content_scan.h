@@ -19,8 +19,9 @@
  * Rules: each finding is counted under its detector id; a rule names a detector id, a category
  * or "*", a minimum count (findings of that detector in the message) and a minimum confidence;
  * the verdict is the most severe action among the rules that match (accept < tag < quarantine
- * < reject). With no rules configured the defaults are: infostealer category -> quarantine,
- * secret category -> quarantine, anything else at confidence >= 50 -> tag.
+ * < reject). With no rules configured the defaults are (content_report.c): infostealer and
+ * secret findings at confidence >= 60 -> quarantine; financial, national_id, custom and
+ * attachment findings at >= 50 -> tag; contact and business_id only from 20 in one message.
  *
  * Errors: content_engine_new() returns NULL with a message in err (a bad custom regex, an
  * unreadable EDM file, a rule naming an unknown detector). Nothing a message holds is an error:

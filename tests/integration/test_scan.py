@@ -278,3 +278,12 @@ def test_corpus_messages_scan_without_errors(binary, folder):
     assert len(reports) == len(files)
     for r in reports:
         assert r["verdict"] in ("accept", "tag", "quarantine", "reject")
+
+
+def test_default_rules_leave_a_signature_alone(binary, tmp_path):
+    sig = "Regards,\nKim\nTel 010-1234-5678 / 02-345-6789\n"
+    r = one(binary, tmp_path, mf.text_message(sig), check_rc=0)
+    assert count(r, "kr_phone") == 2 and r["verdict"] == "accept"
+    bulk = "".join("member %d: 010-%04d-%04d\n" % (i, 2000 + i, 3000 + i) for i in range(25))
+    r = one(binary, tmp_path, mf.text_message(bulk), check_rc=1)
+    assert count(r, "kr_phone") == 25 and r["verdict"] == "tag"
