@@ -143,6 +143,9 @@ hot_wanted(const struct dlp_engine *e, const struct dlp_hot_pat *p)
         for (size_t i = 0; i < dlp_builtin_nblk; i++)
             if ((p->aux & (1u << dlp_builtin_blk[i].fam)) && e->det[dlp_builtin_blk[i].det].enabled)
                 return true;
+        for (size_t i = 0; i < dlp_builtin_nshapes; i++)
+            if ((p->aux & (1u << DLP_FAM_NUM)) && e->det[dlp_builtin_shapes[i].det].enabled)
+                return true;
         return false;
     default:
         return p->det >= 0 && e->det[p->det].enabled;

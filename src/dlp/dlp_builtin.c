@@ -226,30 +226,48 @@ const struct dlp_ctx_word dlp_builtin_ctx[] = {
 const size_t dlp_builtin_nctx = sizeof dlp_builtin_ctx / sizeof dlp_builtin_ctx[0];
 
 /*
- * The exact shapes, matched with start of match on a region (a run of [0-9 +-] or [A-Z0-9 ]
- * of at most DLP_MAX_REGION bytes). Bare digit strings of SSN / BRN / licence length are
- * everyday numbers (order ids): those need a context word.
+ * The digit shapes, as groups of digits joined by one separator (dlp_shape.c matches them on
+ * a run of [0-9 +-]; the regular expression each stands for is beside it). A group-wise
+ * match is the same as the expression's matches that stand alone (no digit, letter or glued
+ * separator either side), without a Hyperscan call per run. Bare digit strings of SSN / BRN /
+ * licence length are everyday numbers (order ids): those need a context word.
  */
+#define DASH DLP_SEP_DASH
+#define SPACE DLP_SEP_SPACE
+const struct dlp_shape dlp_builtin_shapes[] = {
+    /* \d{13,19} */
+    {D_CARD, false, 1, {13}, {19}, 0, DLP_PFX_NONE},
+    /* \d{4}([- ])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})? */
+    {D_CARD, false, 5, {4, 4, 4, 4, 1}, {4, 4, 4, 4, 3}, DASH | SPACE, DLP_PFX_NONE},
+    {D_CARD, false, 4, {4, 4, 4, 1}, {4, 4, 4, 4}, DASH | SPACE, DLP_PFX_NONE},
+    /* \d{4}[ -]\d{6}[ -]\d{4,5} (Amex, Diners) */
+    {D_CARD, false, 3, {4, 6, 4}, {4, 6, 5}, DASH | SPACE | DLP_SEP_MIXED, DLP_PFX_NONE},
+    /* \d{3}([- ])\d{2}\1\d{4}, and \d{9} near a context word */
+    {D_SSN, false, 3, {3, 2, 4}, {3, 2, 4}, DASH | SPACE, DLP_PFX_NONE},
+    {D_SSN, true, 1, {9}, {9}, 0, DLP_PFX_NONE},
+    /* \d{6}-?\d{7} */
+    {D_RRN, false, 2, {6, 7}, {6, 7}, DASH, DLP_PFX_NONE},
+    {D_RRN, false, 1, {13}, {13}, 0, DLP_PFX_NONE},
+    {D_FRN, false, 2, {6, 7}, {6, 7}, DASH, DLP_PFX_NONE},
+    {D_FRN, false, 1, {13}, {13}, 0, DLP_PFX_NONE},
+    /* \d{3}-\d{2}-\d{5}, and \d{10} near a context word */
+    {D_BRN, false, 3, {3, 2, 5}, {3, 2, 5}, DASH, DLP_PFX_NONE},
+    {D_BRN, true, 1, {10}, {10}, 0, DLP_PFX_NONE},
+    /* \d{2}-\d{2}-\d{6}-\d{2}, and \d{12} near a context word */
+    {D_DRIVER, false, 4, {2, 2, 6, 2}, {2, 2, 6, 2}, DASH, DLP_PFX_NONE},
+    {D_DRIVER, true, 1, {12}, {12}, 0, DLP_PFX_NONE},
+    /* 01[016789]([- ])\d{3,4}\1\d{4}, 01[016789]\d{7,8} */
+    {D_PHONE, false, 3, {3, 3, 4}, {3, 4, 4}, DASH | SPACE, DLP_PFX_MOBILE},
+    {D_PHONE, false, 1, {10}, {11}, 0, DLP_PFX_MOBILE},
+    /* 0(?:2|[3-6][1-5])-\d{3,4}-\d{4} */
+    {D_PHONE, false, 3, {2, 3, 4}, {3, 4, 4}, DASH, DLP_PFX_AREA},
+    /* \+82[ -]?(?:1[016789]|2|[3-6][1-5])[ -]?\d{3,4}[ -]?\d{4} */
+    {D_PHONE, false, 0, {0}, {0}, 0, DLP_PFX_PLUS82},
+};
+const size_t dlp_builtin_nshapes = sizeof dlp_builtin_shapes / sizeof dlp_builtin_shapes[0];
+
+/* the IBAN shape, matched with start of match on a run of [A-Z0-9 ] */
 const struct dlp_blk_pat dlp_builtin_blk[] = {
-    {DLP_FAM_NUM, "\\d{13,19}", D_CARD, false},
-    {DLP_FAM_NUM, "\\d{4}-\\d{4}-\\d{4}-\\d{1,4}(?:-\\d{1,3})?", D_CARD, false},
-    {DLP_FAM_NUM, "\\d{4} \\d{4} \\d{4} \\d{1,4}(?: \\d{1,3})?", D_CARD, false},
-    {DLP_FAM_NUM, "\\d{4}[ \\-]\\d{6}[ \\-]\\d{4,5}", D_CARD, false},
-    {DLP_FAM_NUM, "\\d{3}-\\d{2}-\\d{4}", D_SSN, false},
-    {DLP_FAM_NUM, "\\d{3} \\d{2} \\d{4}", D_SSN, false},
-    {DLP_FAM_NUM, "\\d{9}", D_SSN, true},
-    {DLP_FAM_NUM, "\\d{6}-?\\d{7}", D_RRN, false},
-    {DLP_FAM_NUM, "\\d{6}-?\\d{7}", D_FRN, false},
-    {DLP_FAM_NUM, "\\d{3}-\\d{2}-\\d{5}", D_BRN, false},
-    {DLP_FAM_NUM, "\\d{10}", D_BRN, true},
-    {DLP_FAM_NUM, "\\d{2}-\\d{2}-\\d{6}-\\d{2}", D_DRIVER, false},
-    {DLP_FAM_NUM, "\\d{12}", D_DRIVER, true},
-    {DLP_FAM_NUM, "01[016789]-\\d{3,4}-\\d{4}", D_PHONE, false},
-    {DLP_FAM_NUM, "01[016789] \\d{3,4} \\d{4}", D_PHONE, false},
-    {DLP_FAM_NUM, "01[016789]\\d{7,8}", D_PHONE, false},
-    {DLP_FAM_NUM, "0(?:2|[3-6][1-5])-\\d{3,4}-\\d{4}", D_PHONE, false},
-    {DLP_FAM_NUM, "\\+82[ \\-]?1[016789][ \\-]?\\d{3,4}[ \\-]?\\d{4}", D_PHONE, false},
-    {DLP_FAM_NUM, "\\+82[ \\-]?(?:2|[3-6][1-5])[ \\-]?\\d{3,4}[ \\-]?\\d{4}", D_PHONE, false},
     {DLP_FAM_IBAN, "[A-Z]{2}\\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?", D_IBAN, false},
 };
 const size_t dlp_builtin_nblk = sizeof dlp_builtin_blk / sizeof dlp_builtin_blk[0];

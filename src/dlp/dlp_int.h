@@ -123,6 +123,26 @@ struct dlp_blk_pat {
     bool needs_ctx; /* a weak shape (9 bare digits for an SSN): only with a context word */
 };
 
+/* a digit shape: groups of digits, one separator between two (dlp_shape.c) */
+enum { DLP_SEP_DASH = 1, DLP_SEP_SPACE = 2, DLP_SEP_MIXED = 4 /* not all the same */ };
+enum dlp_pfx {
+    DLP_PFX_NONE,
+    DLP_PFX_MOBILE, /* 01[016789] */
+    DLP_PFX_AREA,   /* 02, 0[3-6][1-5] */
+    DLP_PFX_PLUS82  /* +82 and a Korean number without its 0 (not group-wise) */
+};
+
+struct dlp_shape {
+    int det;
+    bool needs_ctx;
+    uint8_t ngroups;
+    uint8_t lo[5], hi[5]; /* digits in each group */
+    uint8_t seps;         /* DLP_SEP_* allowed between groups */
+    uint8_t prefix;       /* enum dlp_pfx */
+};
+
+extern const struct dlp_shape dlp_builtin_shapes[];
+extern const size_t dlp_builtin_nshapes;
 extern const struct dlp_builtin_det dlp_builtin_dets[];
 extern const size_t dlp_builtin_ndets;
 extern const struct dlp_hot_pat dlp_builtin_hot[];
@@ -260,6 +280,9 @@ void dlp_stream_report(struct dlp_stream *s, int det, uint64_t off, uint64_t end
 void dlp_stream_digits(struct dlp_stream *s, uint64_t end);
 /* dlp_digits_scan - find where digit chains (dlp_digits.c) end in p[0..n), at offset `at` */
 void dlp_digits_scan(struct dlp_stream *s, const uint8_t *p, size_t n, uint64_t at);
+
+/* dlp_shape_match - the digit shapes in a run r[0..n): candidates (from, to, det) into out */
+size_t dlp_shape_match(const uint8_t *r, size_t n, struct dlp_blk_match *out, size_t max);
 
 /* dlp_dump_label - an infostealer label matched, ending at `end` */
 void dlp_dump_label(struct dlp_stream *s, const struct dlp_hot_pat *p, uint64_t end);

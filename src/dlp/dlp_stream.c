@@ -334,7 +334,7 @@ resolve_region(struct dlp_stream *s, int fam, uint64_t end)
     uint8_t w[2 * DLP_MAX_REGION + 2];
     uint64_t lo = end > DLP_MAX_REGION + 1 ? end - DLP_MAX_REGION - 1 : 0;
 
-    if (end - 1 < s->region_end[fam] || s->e->blk_db[fam] == NULL)
+    if (end - 1 < s->region_end[fam] || (fam == DLP_FAM_IBAN && s->e->blk_db[fam] == NULL))
         return;
     /* the bytes around the trigger, walked in one local copy */
     size_t wn = dlp_stream_copy(s, lo, sizeof w, w), a = (size_t)(end - lo), b = a;
@@ -355,8 +355,10 @@ resolve_region(struct dlp_stream *s, int fam, uint64_t end)
         return;
     struct blk_ctx bc = {s, fam};
     s->nbm = 0;
-    if (hs_scan(s->e->blk_db[fam], (const char *)reg, (unsigned)n, 0, s->scratch, on_blk, &bc) !=
-        HS_SUCCESS)
+    if (fam == DLP_FAM_NUM)
+        s->nbm = dlp_shape_match(reg, n, s->bm, BM_MAX);
+    else if (hs_scan(s->e->blk_db[fam], (const char *)reg, (unsigned)n, 0, s->scratch, on_blk,
+                     &bc) != HS_SUCCESS)
         return;
     qsort(s->bm, s->nbm, sizeof *s->bm, blk_cmp);
     for (size_t i = 0; i < s->nbm; i++) {
