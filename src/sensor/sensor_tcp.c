@@ -59,19 +59,6 @@ deliver(const struct ctx *x, const uint8_t *data, size_t len)
         x->cfg->data(x->cfg->ctx, x->flow, x->dir, data, len);
 }
 
-/* check_fin - the FIN is next in sequence: the direction ends */
-static void
-check_fin(const struct ctx *x)
-{
-    struct sensor_tcp_stream *s = x->s;
-
-    if (s->fin_seen && !s->done && s->next_seq == s->fin_seq) {
-        s->done = true;
-        s->next_seq++;
-        emit(x, SENSOR_TCP_EV_FIN, 0);
-    }
-}
-
 /* pop - unlink and free the queue head */
 static void
 pop(struct sensor_tcp_stream *s)
@@ -82,6 +69,44 @@ pop(struct sensor_tcp_stream *s)
     s->queued_bytes -= q->len;
     s->queued_segments--;
     free(q);
+}
+
+/* cut_queue - drop queued bytes at or after `end` (a FIN's sequence number): nothing follows it */
+static void
+cut_queue(struct sensor_tcp_stream *s, uint32_t end)
+{
+    struct sensor_tcp_qseg **link = &s->queue;
+
+    while (*link != NULL) {
+        struct sensor_tcp_qseg *q = *link;
+        if (seq_diff(q->seq, end) >= 0) {
+            *link = q->next;
+            s->queued_bytes -= q->len;
+            s->queued_segments--;
+            free(q);
+            continue;
+        }
+        if (seq_diff(q->seq + q->len, end) > 0) {
+            s->queued_bytes -= q->len - (end - q->seq);
+            q->len = end - q->seq;
+        }
+        link = &q->next;
+    }
+}
+
+/* check_fin - the FIN is next in sequence: the direction ends */
+static void
+check_fin(const struct ctx *x)
+{
+    struct sensor_tcp_stream *s = x->s;
+
+    if (s->fin_seen && !s->done && s->next_seq == s->fin_seq) {
+        s->done = true;
+        s->next_seq++;
+        while (s->queue != NULL)
+            pop(s);
+        emit(x, SENSOR_TCP_EV_FIN, 0);
+    }
 }
 
 /* drain - deliver queued segments that became contiguous */
@@ -373,6 +398,7 @@ sensor_tcp_conn_segment(const struct sensor_tcp_cfg *cfg, struct sensor_tcp_conn
             (uint32_t)seq_diff(fin, s->next_seq) <= SEQ_MAX_AHEAD) {
             s->fin_seen = true;
             s->fin_seq = fin;
+            cut_queue(s, fin);
         }
     }
     add_data(&x, seq, seg->data, seg->len);

@@ -393,6 +393,37 @@ test_fin_before_missing_data(void **state)
 }
 
 static void
+test_queued_past_fin_dropped(void **state)
+{
+    struct rec *r = rec_new(1 << 16, 64);
+
+    handshake(r);
+    seg(r, C, 1009, 5001, PA, "abcdef");    /* queued: 1009..1014 */
+    seg(r, C, 1011, 5001, FIN | ACK, NULL); /* the FIN says the stream ends at 1011 */
+    assert_int_equal(r->conn.dir[C].queued_bytes, 2);
+    seg(r, C, 1001, 5001, PA, "12345678");
+    assert_string_equal(r->out[C].data, "12345678ab[fin]");
+    assert_int_equal(sensor_tcp_conn_mem(&r->conn), 0);
+    rec_free(r);
+}
+
+/* found by fuzz_sensor_tcp: an ACK of the FIN ended the direction with data still queued */
+static void
+test_ack_of_fin_frees_queue(void **state)
+{
+    struct rec *r = rec_new(1 << 16, 64);
+
+    handshake(r);
+    seg(r, C, 1001 + 36355, 0, 0, "x");
+    seg(r, C, 1011, 5021, FIN | ACK, NULL);
+    seg(r, S, 5021, 1012, FIN | ACK, NULL);
+    assert_string_equal(r->out[C].data, "[gap 10][fin]");
+    sensor_tcp_conn_finish(&r->cfg, &r->conn, r);
+    assert_int_equal(sensor_tcp_conn_mem(&r->conn), 0);
+    rec_free(r);
+}
+
+static void
 test_far_ahead_ignored(void **state)
 {
     struct rec *r = rec_new(1 << 16, 64);
@@ -494,6 +525,8 @@ main(void)
         cmocka_unit_test(test_syn_with_data),
         cmocka_unit_test(test_data_after_fin_ignored),
         cmocka_unit_test(test_fin_before_missing_data),
+        cmocka_unit_test(test_queued_past_fin_dropped),
+        cmocka_unit_test(test_ack_of_fin_frees_queue),
         cmocka_unit_test(test_far_ahead_ignored),
         cmocka_unit_test(test_ack_of_fin_gap),
         cmocka_unit_test(test_never_more_than_fed),
