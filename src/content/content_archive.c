@@ -50,6 +50,7 @@ cx_archive_open(const uint8_t *data, size_t len, bool raw)
     return a;
 }
 
+/* cx_entry_name - the entry's path as UTF-8 */
 void
 cx_entry_name(struct archive_entry *ae, struct buf *out)
 {
@@ -99,6 +100,7 @@ entry_take(struct cx_walk *w, struct cx_entry *e, uint64_t limit, size_t r)
     return take;
 }
 
+/* cx_entry_read - hash everything read, keep it when it is worth inspecting */
 void
 cx_entry_read(struct cx_walk *w, struct archive *a, uint64_t limit, bool keep_all,
               struct cx_entry *e)
@@ -210,6 +212,7 @@ entry_encrypted(struct cx_walk *w, struct archive_entry *ae, struct content_item
         w->cb->item(w->ctx, it);
 }
 
+/* cx_archive_entry - one entry: ratio, limits, hash, then its own analysis */
 bool
 cx_archive_entry(struct cx_walk *w, struct archive *a, struct archive_entry *ae,
                  struct content_item *it, size_t len, uint64_t *produced)
@@ -265,7 +268,7 @@ cx_archive_entry(struct cx_walk *w, struct archive *a, struct archive_entry *ae,
     return stop;
 }
 
-/* charge_entry - every entry costs CX_ENTRY_COST of max_total_bytes, so that the entries of
+/* cx_charge_entry - every entry costs CX_ENTRY_COST of max_total_bytes, so that the entries of
  * nested archives cannot multiply without bound; false once that is spent */
 bool
 cx_charge_entry(struct cx_walk *w)
@@ -280,6 +283,7 @@ cx_charge_entry(struct cx_walk *w)
     return true;
 }
 
+/* cx_archive_walk - every regular file of one archive, under its limits */
 void
 cx_archive_walk(struct cx_walk *w, const uint8_t *data, size_t len, const char *path,
                 unsigned depth, enum content_kind kind)

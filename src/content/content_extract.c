@@ -48,6 +48,7 @@ mostly_utf8(const uint8_t *s, size_t len)
     return bad == 0 || multi > bad;
 }
 
+/* cx_text_to_utf8 - charset by BOM, else UTF-8 if it mostly is, else Latin-1 */
 bool
 cx_text_to_utf8(const uint8_t *s, size_t len, struct buf *out)
 {
@@ -116,6 +117,7 @@ emit_text(struct cx_walk *w, const struct content_item *it, const uint8_t *data,
     buf_release(&out);
 }
 
+/* cx_analyse - item, text, then the inside of an archive within max_depth */
 void
 cx_analyse(struct cx_walk *w, struct content_item *it, const uint8_t *data, size_t len, bool whole)
 {
@@ -139,6 +141,7 @@ cx_analyse(struct cx_walk *w, struct content_item *it, const uint8_t *data, size
     cx_archive_walk(w, data, len, it->path, it->depth, it->type.kind);
 }
 
+/* content_extract - the attachment as the item at depth 0, then the walk */
 unsigned
 content_extract(const uint8_t *data, size_t len, const char *name, const struct content_limits *lim,
                 const struct content_extract_callbacks *cb, void *ctx)

@@ -58,6 +58,7 @@ static const struct {
     {"__substg1.0_", true, "msg", "application/vnd.ms-outlook"},
 };
 
+/* content_limits_default - the limits a configuration starts from */
 struct content_limits
 content_limits_default(void)
 {
@@ -207,6 +208,7 @@ cx_ole2_label(const uint8_t *data, size_t len)
     return best;
 }
 
+/* ole2_type - a compound file named by its directory: encrypted OOXML, doc, xls... */
 static struct content_type
 ole2_type(const uint8_t *d, size_t len)
 {
@@ -258,6 +260,7 @@ pe_ok(const uint8_t *d, size_t len)
     return off <= len - 4 && memcmp(d + off, "PE\0\0", 4) == 0;
 }
 
+/* html_ok - markup that only HTML starts with, after a BOM and blanks */
 static bool
 html_ok(const uint8_t *d, size_t len)
 {
@@ -356,6 +359,7 @@ magic_other(const uint8_t *d, size_t len)
     return -1;
 }
 
+/* content_magic - archives first, then documents and binaries, then text */
 struct content_type
 content_magic(const uint8_t *data, size_t len)
 {

@@ -93,6 +93,7 @@ is(const char *name, size_t n, const char *want)
     return n == strlen(want) && memcmp(name, want, n) == 0;
 }
 
+/* ox_open - text elements, separators, cells and their types */
 static void
 ox_open(void *u, const char *name, size_t n, const char *attrs, size_t alen)
 {
@@ -133,6 +134,7 @@ sheet_value(struct ox *x)
     ox_put(x, x->sst.data + start, x->sst_end[idx] - start);
 }
 
+/* ox_close - paragraph, row and cell ends; shared strings and cell values */
 static void
 ox_close(void *u, const char *name, size_t n)
 {
@@ -162,6 +164,7 @@ ox_close(void *u, const char *name, size_t n)
     }
 }
 
+/* ox_text - text inside a text element or a cell value */
 static void
 ox_text(void *u, const char *s, size_t n, bool raw)
 {
@@ -178,6 +181,7 @@ ox_text(void *u, const char *s, size_t n, bool raw)
         x->full = true;
 }
 
+/* part_cmp - reading order: by rule, then by number */
 static int
 part_cmp(const void *pa, const void *pb)
 {
@@ -276,6 +280,7 @@ collect_parts(struct cx_walk *w, struct archive *a, const struct content_item *d
     return n;
 }
 
+/* cx_ooxml_text - parts collected, sorted, scanned; shared strings first */
 unsigned
 cx_ooxml_text(struct cx_walk *w, const struct content_item *doc, const uint8_t *data, size_t len,
               struct buf *out)

@@ -6,6 +6,7 @@
 
 #include "content/content_extract_impl.h"
 
+/* cx_utf8_put - one code point in UTF-8 */
 int
 cx_utf8_put(struct buf *out, uint32_t cp)
 {
@@ -70,6 +71,7 @@ char_ref(const char *s, size_t n)
     return (long)v;
 }
 
+/* cx_xml_decode - text with entities and character references decoded */
 int
 cx_xml_decode(const char *s, size_t n, struct buf *out)
 {
@@ -108,6 +110,7 @@ cx_xml_decode(const char *s, size_t n, struct buf *out)
     return buf_append(out, s + start, i - start);
 }
 
+/* cx_xml_attr - one attribute's raw value */
 bool
 cx_xml_attr(const char *attrs, size_t alen, const char *name, const char **val, size_t *vlen)
 {
@@ -231,6 +234,7 @@ markup(const char *s, size_t len, size_t i, const struct cx_xml_handler *h, void
     return e + 1;
 }
 
+/* cx_xml_scan - text runs and markup, one after the other */
 bool
 cx_xml_scan(const char *s, size_t len, const struct cx_xml_handler *h, void *u)
 {

@@ -201,6 +201,34 @@ test_tar_compressed(void **state)
 }
 
 static void
+test_cpio_iso(void **state)
+{
+    static const struct {
+        int format;
+        const char *name;
+        enum content_kind kind;
+    } v[] = {{ARCHIVE_FORMAT_CPIO_SVR4_NOCRC, "x.cpio", CONTENT_CPIO},
+             {ARCHIVE_FORMAT_ISO9660, "x.iso", CONTENT_ISO9660}};
+
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        size_t len;
+        uint8_t *a = fx_archive(v[i].format, ARCHIVE_FILTER_NONE, NULL, NULL, hello, 2, &len);
+        struct fx_rec r;
+        char p1[64], p2[64];
+        snprintf(p1, sizeof p1, "%s/hello.txt", v[i].name);
+        snprintf(p2, sizeof p2, "%s/dir/second.txt", v[i].name);
+        assert_int_equal(fx_run(a, len, v[i].name, NULL, &r), 0);
+        assert_int_equal(r.items[0].kind, v[i].kind);
+        assert_true(r.items[0].kind != CONTENT_UNKNOWN);
+        assert_item(fx_find(&r, p1), p1, 1, CONTENT_TEXT, 14, SHA_HELLO);
+        assert_item(fx_find(&r, p2), p2, 1, CONTENT_TEXT, 12, SHA_SECOND);
+        assert_int_equal(r.n, 3);
+        fx_done(&r);
+        free(a);
+    }
+}
+
+static void
 test_7z(void **state)
 {
     size_t len;
@@ -473,6 +501,7 @@ main(void)
         cmocka_unit_test(test_eicar_in_zip),
         cmocka_unit_test(test_nested_depth),
         cmocka_unit_test(test_tar_compressed),
+        cmocka_unit_test(test_cpio_iso),
         cmocka_unit_test(test_7z),
         cmocka_unit_test(test_gzip_single_file),
         cmocka_unit_test(test_zip_bomb_ratio),
