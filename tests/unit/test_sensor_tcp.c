@@ -76,7 +76,7 @@ seg(struct rec *r, enum sensor_dir dir, uint32_t seq, uint32_t ack, uint8_t flag
     sensor_tcp_conn_segment(&r->cfg, &r->conn, r, dir, &s);
 }
 
-enum { C = SENSOR_DIR_TO_SERVER, S = SENSOR_DIR_TO_CLIENT };
+static const enum sensor_dir C = SENSOR_DIR_TO_SERVER, S = SENSOR_DIR_TO_CLIENT;
 enum { SYN = SENSOR_TCP_SYN, ACK = SENSOR_TCP_ACK, FIN = SENSOR_TCP_FIN, RST = SENSOR_TCP_RST };
 enum { PA = SENSOR_TCP_ACK | SENSOR_TCP_PSH };
 
