@@ -411,6 +411,43 @@ test_encrypted_zip(void **state)
     }
 }
 
+/*
+ * libarchive cannot write an encrypted 7z, so one is made from a stored one: its folder's coder
+ * (1 coder, id size 1, id 00 = Copy) becomes 7-Zip's AES-256 coder (flags 0x24 = id size 4 with
+ * properties, id 06 F1 07 01, one property byte 0x13 = 2^19 key-derivation rounds, no salt or
+ * IV), then the header size and both CRCs of the start header are written again.
+ */
+static void
+test_encrypted_7z(void **state)
+{
+    const struct fx_file files[] = {{"secret.txt", "Hello, world!\n", 0, 0}};
+    size_t len;
+    uint8_t *z = fx_archive(ARCHIVE_FORMAT_7ZIP, ARCHIVE_FILTER_NONE, "7zip:compression=store",
+                            NULL, files, 1, &len);
+    uint8_t *copy = memmem(z + 32, len - 32, "\x0b\x01\x00\x01\x01\x00", 6);
+    assert_non_null(copy);
+    size_t at = (size_t)(copy - z) + 3, hoff = 32 + (z[12] | z[13] << 8 | z[14] << 16);
+    size_t hsize = (size_t)(z[20] | z[21] << 8) + 5;
+    uint8_t *e = xmalloc(len + 5);
+    memcpy(e, z, at);
+    memcpy(e + at, "\x01\x24\x06\xF1\x07\x01\x01\x13", 8);
+    memcpy(e + at + 8, z + at + 3, len - at - 3);
+    fx_le32(e + 20, (uint32_t)hsize);
+    fx_le32(e + 28, crc32_of(e + hoff, hsize));
+    fx_le32(e + 8, crc32_of(e + 12, 20));
+
+    struct fx_rec r;
+    assert_int_equal(fx_run(e, len + 5, "e.7z", NULL, &r), CONTENT_ANOM_ENCRYPTED);
+    assert_int_equal(r.n, 2);
+    assert_int_equal(r.items[0].kind, CONTENT_7Z);
+    assert_item(&r.items[1], "e.7z/secret.txt", 1, CONTENT_UNKNOWN, 14, NULL);
+    assert_true(r.items[1].encrypted);
+    assert_int_equal(r.text.len, 0);
+    fx_done(&r);
+    free(e);
+    free(z);
+}
+
 /* a stored entry whose bytes were changed after its CRC was written */
 static void
 test_corrupt_crc(void **state)
@@ -509,6 +546,7 @@ main(void)
         cmocka_unit_test(test_total_limit),
         cmocka_unit_test(test_entry_count_limit),
         cmocka_unit_test(test_encrypted_zip),
+        cmocka_unit_test(test_encrypted_7z),
         cmocka_unit_test(test_corrupt_crc),
         cmocka_unit_test(test_truncated_archives),
         cmocka_unit_test(test_empty_and_null),
