@@ -140,7 +140,8 @@ dlp_shape_match(const uint8_t *r, size_t n, struct dlp_blk_match *out, size_t ma
     for (size_t s = 0; s < dlp_builtin_nshapes; s++) {
         const struct dlp_shape *sh = &dlp_builtin_shapes[s];
         if (sh->prefix == DLP_PFX_PLUS82) {
-            for (size_t i = 0; i < n; i++) {
+            const uint8_t *plus = memchr(r, '+', n);
+            for (size_t i = plus != NULL ? (size_t)(plus - r) : n; i < n; i++) {
                 size_t ends[2], ne = r[i] == '+' ? plus82(r, n, i, ends) : 0;
                 for (size_t e = 0; e < ne && nout < max; e++)
                     out[nout++] = (struct dlp_blk_match){i, ends[e], sh->det, sh->needs_ctx};

@@ -7,7 +7,7 @@
 #include "dlp/dlp_int.h"
 #include "util/mem.h"
 
-#define CHUNK 16384 /* a feed is scanned in pieces of this size, to bound the queues */
+#define CHUNK 65536 /* a feed is scanned in pieces of this size, to bound the queues */
 #define BM_MAX 512  /* block-database matches kept per region */
 #define RX_FLAG 0x80000000u
 #define REGION_SKIP 64 /* region triggers closer than this in one run are one trigger */
@@ -22,6 +22,12 @@ static bool
 is_alpha(int c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool
+is_upper(int c)
+{
+    return c >= 'A' && c <= 'Z';
 }
 
 static bool
@@ -326,8 +332,9 @@ num_plausible(const uint8_t *r, size_t n)
     return false;
 }
 
-/* resolve_region - a digit / IBAN run around `end`: match its exact shapes and validate */
-static void
+/* resolve_region - a digit / IBAN run around `end`: match its exact shapes and validate;
+ * returns where the run starts (or `end` when it was seen already) */
+static uint64_t
 resolve_region(struct dlp_stream *s, int fam, uint64_t end)
 {
     int cls = fam == DLP_FAM_NUM ? DLP_CLS_NUM : DLP_CLS_IBAN;
@@ -335,11 +342,11 @@ resolve_region(struct dlp_stream *s, int fam, uint64_t end)
     uint64_t lo = end > DLP_MAX_REGION + 1 ? end - DLP_MAX_REGION - 1 : 0;
 
     if (end - 1 < s->region_end[fam] || (fam == DLP_FAM_IBAN && s->e->blk_db[fam] == NULL))
-        return;
+        return end;
     /* the bytes around the trigger, walked in one local copy */
     size_t wn = dlp_stream_copy(s, lo, sizeof w, w), a = (size_t)(end - lo), b = a;
     if (wn < a)
-        return;
+        return end;
     while (a > 0 && b - a < DLP_MAX_REGION && dlp_cls_has(cls, w[a - 1]))
         a--;
     while (b < wn && b - a < DLP_MAX_REGION && dlp_cls_has(cls, w[b]))
@@ -352,14 +359,14 @@ resolve_region(struct dlp_stream *s, int fam, uint64_t end)
     const uint8_t *reg = w + a;
     size_t n = b - a;
     if (fam == DLP_FAM_IBAN ? !iban_plausible(reg, n) : !num_plausible(reg, n))
-        return;
+        return rs;
     struct blk_ctx bc = {s, fam};
     s->nbm = 0;
     if (fam == DLP_FAM_NUM)
         s->nbm = dlp_shape_match(reg, n, s->bm, BM_MAX);
     else if (hs_scan(s->e->blk_db[fam], (const char *)reg, (unsigned)n, 0, s->scratch, on_blk,
                      &bc) != HS_SUCCESS)
-        return;
+        return rs;
     qsort(s->bm, s->nbm, sizeof *s->bm, blk_cmp);
     for (size_t i = 0; i < s->nbm; i++) {
         const struct dlp_blk_match *m = &s->bm[i];
@@ -373,17 +380,51 @@ resolve_region(struct dlp_stream *s, int fam, uint64_t end)
             continue;
         report_checked(s, m->det, va, vb, m->needs_ctx);
     }
+    return rs;
+}
+
+/* resolve_digits - a digit chain: its digit shapes, and an IBAN when capitals come right
+ * before it ("DE89 3704 ...", "GB82 WEST 1234 ...") */
+static void
+resolve_digits(struct dlp_stream *s, uint64_t end)
+{
+    uint64_t rs = resolve_region(s, DLP_FAM_NUM, end);
+    int c1 = rs > 0 ? dlp_stream_byte(s, rs - 1) : -1,
+        c2 = rs > 1 ? dlp_stream_byte(s, rs - 2) : -1;
+
+    if (is_upper(c1) || (c1 == ' ' && is_upper(c2)))
+        resolve_region(s, DLP_FAM_IBAN, end);
+}
+
+/* secret_value_at - after a secret keyword, ["']?[ \t]{0,3}[:=][ \t]{0,3}["']?: where the
+ * value starts, 0 when no assignment follows */
+static uint64_t
+secret_value_at(const struct dlp_stream *s, uint64_t o)
+{
+    int c = dlp_stream_byte(s, o);
+
+    if (c == '"' || c == '\'')
+        c = dlp_stream_byte(s, ++o);
+    for (int i = 0; i < 3 && (c == ' ' || c == '\t'); i++)
+        c = dlp_stream_byte(s, ++o);
+    if (c != ':' && c != '=')
+        return 0;
+    c = dlp_stream_byte(s, ++o);
+    for (int i = 0; i < 3 && (c == ' ' || c == '\t'); i++)
+        c = dlp_stream_byte(s, ++o);
+    return c == '"' || c == '\'' ? o + 1 : o;
 }
 
 /* resolve_token - a fixed token, a prefix to extend, or a value after a secret keyword */
 static void
 resolve_token(struct dlp_stream *s, const struct dlp_hot_pat *p, uint64_t end)
 {
-    uint64_t off = p->kind == DLP_HOT_SECRET_KW ? end : end - p->len, e = end;
+    uint64_t off = p->kind == DLP_HOT_SECRET_KW ? secret_value_at(s, end) : end - p->len, e;
     int c;
 
-    if (end < p->len || p->det < 0 || !s->e->det[p->det].enabled)
+    if (end < p->len || off == 0 || p->det < 0 || !s->e->det[p->det].enabled)
         return;
+    e = p->kind == DLP_HOT_SECRET_KW ? off : end;
     if (p->lb && off > 0) {
         c = dlp_stream_byte(s, off - 1);
         if (c >= 0 && (is_alnum(c) || dlp_cls_has(p->cls, (uint8_t)c)))
@@ -438,9 +479,7 @@ resolve(struct dlp_stream *s, const struct dlp_trig *t)
 
     switch (p->kind) {
     case DLP_HOT_REGION:
-        for (int fam = 0; fam < DLP_FAM_COUNT; fam++)
-            if (p->aux & (1u << fam))
-                resolve_region(s, fam, t->end);
+        resolve_digits(s, t->end);
         break;
     case DLP_HOT_FIXED:
     case DLP_HOT_PREFIX:
