@@ -69,6 +69,10 @@ behavior_config_defaults(struct behavior_config *c)
     c->bounds.max_values = 1000;
 }
 
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* fail - write the message into err (when given) and return -1 */
 static int
 fail(char *err, size_t errlen, const char *fmt, ...)
 {

@@ -16,12 +16,14 @@ behavior_baseline_init(struct behavior_baseline *bl)
     bl->hour = -1;
 }
 
-/* local_ms - local time; times past 2^53 ms (year 285,000) are taken as that */
+/* local_ms - local time; times past 2^53 ms (year 285,000) are taken as that, and local
+ * times before 1970 as 1970 (so hour numbers are never negative: -1 means "none yet") */
 static int64_t
 local_ms(const struct behavior_spike_params *p, uint64_t now_ms)
 {
     uint64_t t = now_ms > (1ULL << 53) ? (1ULL << 53) : now_ms;
-    return (int64_t)t + (int64_t)p->utc_offset_min * 60000;
+    int64_t local = (int64_t)t + (int64_t)p->utc_offset_min * 60000;
+    return local < 0 ? 0 : local;
 }
 
 /* local_hour - the local hour number of a time (floor division: offsets may be negative) */
@@ -29,7 +31,7 @@ static int64_t
 local_hour(const struct behavior_spike_params *p, uint64_t now_ms)
 {
     int64_t t = local_ms(p, now_ms);
-    return t >= 0 ? t / HOUR_MS : -((-t + HOUR_MS - 1) / HOUR_MS);
+    return t / HOUR_MS;
 }
 
 unsigned

@@ -18,6 +18,10 @@ static const char schema_sql[] =
     "CREATE TABLE first_seen(relation TEXT NOT NULL, subject BLOB NOT NULL,"
     " start_ms INTEGER NOT NULL, hashes BLOB NOT NULL);";
 
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* fail - write the message into err (when given) and return -1 */
 static int
 fail(char *err, size_t errlen, const char *fmt, ...)
 {

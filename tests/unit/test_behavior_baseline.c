@@ -226,6 +226,15 @@ test_utc_offset(void **state)
     behavior_baseline_init(&bl);
     behavior_baseline_add(&bl, &p, T0 - 30 * MIN, 1);
     assert_int_equal(behavior_baseline_profile_slot(bl.hour), 47);
+
+    /* a local time before 1970 (found by fuzzing) counts as 1970, and keeps counting */
+    p.utc_offset_min = -840;
+    behavior_baseline_init(&bl);
+    behavior_baseline_add(&bl, &p, 1000, 1);
+    behavior_baseline_add(&bl, &p, 2000, 2);
+    assert_int_equal(bl.hour, 0);
+    assert_near(bl.hour_count, 3);
+    assert_true(behavior_baseline_is_valid(&bl));
 }
 
 /* test_valid - loaded state with impossible numbers is refused */
