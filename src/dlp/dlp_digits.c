@@ -6,8 +6,9 @@
  * SSSE3, so every machine that runs it has SSE2) finds runs of four digits 64 bytes at a
  * time, and only around those is the chain of digits and single separators counted. A chain
  * seen whole with fewer than nine digits (a year, a time, a price) is dropped here; one that
- * runs into the end of the bytes fed so far is queued, and the queue's resolution, which
- * waits for the following bytes, decides the same way whatever the split. */
+ * runs into the end of the bytes fed so far is queued marked, and counted again when it is
+ * resolved (with the following bytes in), so the triggers that count are the same whatever
+ * the split. */
 #include <emmintrin.h>
 
 #include "dlp/dlp_int.h"
@@ -47,11 +48,11 @@ byte(const struct dlp_stream *s, const uint8_t *p, size_t n, uint64_t at, int64_
     return dlp_stream_byte(s, at + (uint64_t)i);
 }
 
-/* chain_end - four digits in a row end before p[j]: count the chain they are in */
-static void
-chain_end(struct dlp_stream *s, const uint8_t *p, size_t n, uint64_t at, size_t j)
+int
+dlp_digits_chain(const struct dlp_stream *s, const uint8_t *p, size_t n, uint64_t at, uint64_t end,
+                 bool more)
 {
-    int64_t k = (int64_t)j - 5; /* the byte before the four digits */
+    int64_t k = (int64_t)(end - at) - 5; /* the byte before the four digits */
     unsigned digits = 4, walked = 0;
 
     while (walked < CHAIN_MAX) {
@@ -66,24 +67,38 @@ chain_end(struct dlp_stream *s, const uint8_t *p, size_t n, uint64_t at, size_t 
         }
         walked++;
     }
-    size_t f = j;
+    int64_t f = (int64_t)(end - at);
     while (walked < CHAIN_MAX && digits < 9) {
-        if (f >= n)
-            break; /* the chain may go on in the next feed: let the queue decide */
-        if (is_digit(p[f])) {
+        int c = byte(s, p, n, at, f);
+        if (c < 0)
+            return more ? -1 : 0;
+        if (is_digit(c)) {
             digits++;
             f++;
-        } else if (is_sep(p[f]) && f + 1 < n && is_digit(p[f + 1])) {
+        } else if (is_sep(c)) {
+            int d = byte(s, p, n, at, f + 1);
+            if (d < 0)
+                return more ? -1 : 0;
+            if (!is_digit(d))
+                return 0;
             f++;
-        } else if (is_sep(p[f]) && f + 1 >= n) {
-            f = n;
-            break;
         } else {
-            return; /* seen whole, fewer than nine digits */
+            return 0;
         }
         walked++;
     }
-    dlp_stream_digits(s, at + j);
+    return 1;
+}
+
+/* chain_end - four digits in a row end before p[j]: queue their chain unless it is seen whole
+ * with fewer than nine digits; one that runs past the piece is checked again when resolved */
+static void
+chain_end(struct dlp_stream *s, const uint8_t *p, size_t n, uint64_t at, size_t j)
+{
+    int v = dlp_digits_chain(s, p, n, at, at + j, true);
+
+    if (v != 0)
+        dlp_stream_digits(s, at + j, v < 0);
 }
 
 /* window_runs - the ends of four-digit runs in one 64-byte window (digit mask m) */

@@ -253,8 +253,6 @@ struct dlp_stream {
     uint64_t fed;
     struct dlp_queue tq, rq; /* triggers, custom regex matches */
     uint64_t region_end[DLP_FAM_COUNT];
-    uint64_t last_region_trig;
-    bool has_region_trig;
     unsigned digit_run; /* digits in a row just before `base`, at most 4 */
     uint64_t *det_end;  /* per detector: end of its last finding */
     struct dlp_rx_pending *rxp;
@@ -276,8 +274,14 @@ size_t dlp_stream_copy(const struct dlp_stream *s, uint64_t off, size_t n, uint8
 void dlp_stream_report(struct dlp_stream *s, int det, uint64_t off, uint64_t end, int confidence,
                        bool context, const char *redacted, const char *detail);
 
-/* dlp_stream_digits - queue a digit chain around `end` (dlp_digits.c calls it) */
-void dlp_stream_digits(struct dlp_stream *s, uint64_t end);
+/* dlp_stream_digits - queue a digit chain around `end`; `recheck`: it ran past the bytes
+ * held, count it again when resolved (dlp_digits.c calls it) */
+void dlp_stream_digits(struct dlp_stream *s, uint64_t end, bool recheck);
+/* dlp_digits_chain - the chain of digits and single separators around four digits ending at
+ * `end` (bytes from p[0..n) at offset `at`, else the ring): 1 nine digits or more (or longer
+ * than walked), 0 fewer, -1 it runs past the bytes held and `more` may follow */
+int dlp_digits_chain(const struct dlp_stream *s, const uint8_t *p, size_t n, uint64_t at,
+                     uint64_t end, bool more);
 /* dlp_digits_scan - find where digit chains (dlp_digits.c) end in p[0..n), at offset `at` */
 void dlp_digits_scan(struct dlp_stream *s, const uint8_t *p, size_t n, uint64_t at);
 

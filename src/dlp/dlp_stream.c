@@ -10,7 +10,6 @@
 #define CHUNK 65536 /* a feed is scanned in pieces of this size, to bound the queues */
 #define BM_MAX 512  /* block-database matches kept per region */
 #define RX_FLAG 0x80000000u
-#define REGION_SKIP 64 /* region triggers closer than this in one run are one trigger */
 
 static bool
 is_digit(int c)
@@ -96,28 +95,10 @@ queue_push(struct dlp_queue *q, uint64_t end, uint64_t start, uint32_t pat)
     q->v[i] = (struct dlp_trig){end, start, pat};
 }
 
-/* region_same_run - are the bytes from `from` to `to` all in the class (one run) */
-static bool
-region_same_run(const struct dlp_stream *s, int cls, uint64_t from, uint64_t to)
-{
-    for (uint64_t o = from; o < to; o++) {
-        int c = dlp_stream_byte(s, o);
-        if (c < 0 || !dlp_cls_has(cls, (uint8_t)c))
-            return false;
-    }
-    return true;
-}
-
 void
-dlp_stream_digits(struct dlp_stream *s, uint64_t end)
+dlp_stream_digits(struct dlp_stream *s, uint64_t end, bool recheck)
 {
-    /* one trigger per run of [0-9 +-] every REGION_SKIP bytes at most */
-    if (s->has_region_trig && end - s->last_region_trig <= REGION_SKIP &&
-        region_same_run(s, DLP_CLS_NUM, s->last_region_trig, end))
-        return;
-    s->has_region_trig = true;
-    s->last_region_trig = end;
-    queue_push(&s->tq, end, 0, (uint32_t)s->e->digit_pat);
+    queue_push(&s->tq, end, recheck, (uint32_t)s->e->digit_pat);
 }
 
 /* on_hot - a hot-database match: queue it */
@@ -479,7 +460,8 @@ resolve(struct dlp_stream *s, const struct dlp_trig *t)
 
     switch (p->kind) {
     case DLP_HOT_REGION:
-        resolve_digits(s, t->end);
+        if (t->start == 0 || dlp_digits_chain(s, NULL, 0, 0, t->end, false) == 1)
+            resolve_digits(s, t->end);
         break;
     case DLP_HOT_FIXED:
     case DLP_HOT_PREFIX:
@@ -627,7 +609,6 @@ stream_reset(struct dlp_stream *s)
     s->rq.head = s->rq.len = 0;
     for (int f = 0; f < DLP_FAM_COUNT; f++)
         s->region_end[f] = 0;
-    s->has_region_trig = false;
     s->digit_run = 0;
     memset(s->det_end, 0, s->e->ndet * sizeof *s->det_end);
     memset(s->rxp, 0, s->e->ndet * sizeof *s->rxp);

@@ -255,6 +255,80 @@ test_split_invariance(void **state)
     dlp_engine_free(e);
 }
 
+/* long runs of digits, spaces, dashes and pluses with valid values inside: where a run is
+ * cut must not change what is found (a long run is looked at in windows) */
+static void
+test_split_invariance_digit_runs(void **state)
+{
+    static const char alphabet[] = "0123456789012345678901234567890123456789  --+";
+    static const char *valid[] = {"4111 1111 1111 1111", "+82 10-1234-5678", "900101-1234568",
+                                  "010-1234-5678", "11-12-345678-90"};
+    struct dlp_engine *e = engine(NULL);
+    static char text[6000];
+    static struct got whole, part;
+    uint32_t x = 12345;
+    size_t n = 0;
+
+    while (n < sizeof text - 32) {
+        x = x * 1103515245u + 12345u;
+        if ((x >> 16) % 400 == 0) {
+            text[n++] = '\n';
+        } else if ((x >> 16) % 50 == 0) {
+            const char *v = valid[(x >> 8) % 5];
+            memcpy(text + n, v, strlen(v));
+            n += strlen(v);
+        } else {
+            text[n++] = alphabet[(x >> 16) % (sizeof alphabet - 1)];
+        }
+    }
+    scan(e, text, n, 0, &whole);
+    assert_true(whole.n > 0);
+    scan(e, text, n, 1, &part);
+    expect_same(&whole, &part);
+    for (size_t step = 3; step < 200; step += 13) {
+        scan(e, text, n, step, &part);
+        expect_same(&whole, &part);
+    }
+    dlp_engine_free(e);
+}
+
+/* inputs the fuzzer found (fuzz/corpus/fuzz_dlp_engine): split as fuzz_dlp_engine splits */
+static void
+test_split_invariance_fuzz_finds(void **state)
+{
+    static const char *files[] = {"split_long_digit_run"};
+    const char *src = getenv("SW_SOURCE_DIR");
+    struct dlp_engine *e = engine(NULL);
+    static struct got whole, part;
+    static uint8_t data[8192];
+    char path[512];
+
+    assert_non_null(src);
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/fuzz/corpus/fuzz_dlp_engine/%s", src, files[i]);
+        FILE *fp = fopen(path, "rb");
+        assert_non_null(fp);
+        size_t n = fread(data, 1, sizeof data, fp);
+        fclose(fp);
+        assert_true(n > 1);
+        uint32_t seed = data[0] * 2654435761u + 1;
+        scan(e, (const char *)data + 1, n - 1, 0, &whole);
+        memset(&part, 0, sizeof part);
+        struct dlp_stream *s = dlp_stream_new(e, collect, &part);
+        for (size_t o = 1; o < n;) {
+            seed = seed * 1103515245u + 12345u;
+            size_t k = (seed >> 16) % 67 + 1;
+            k = k > n - o ? n - o : k;
+            assert_int_equal(dlp_stream_feed(s, data + o, k), 0);
+            o += k;
+        }
+        dlp_stream_end(s);
+        dlp_stream_free(s);
+        expect_same(&whole, &part);
+    }
+    dlp_engine_free(e);
+}
+
 static void
 test_stream_reuse(void **state)
 {
@@ -544,11 +618,18 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_builtin_list),     cmocka_unit_test(test_planted_values),
-        cmocka_unit_test(test_split_invariance), cmocka_unit_test(test_stream_reuse),
-        cmocka_unit_test(test_context_window),   cmocka_unit_test(test_clean_text),
-        cmocka_unit_test(test_boundaries),       cmocka_unit_test(test_infostealer_shapes),
-        cmocka_unit_test(test_custom_detectors), cmocka_unit_test(test_bad_custom),
+        cmocka_unit_test(test_builtin_list),
+        cmocka_unit_test(test_planted_values),
+        cmocka_unit_test(test_split_invariance),
+        cmocka_unit_test(test_split_invariance_digit_runs),
+        cmocka_unit_test(test_split_invariance_fuzz_finds),
+        cmocka_unit_test(test_stream_reuse),
+        cmocka_unit_test(test_context_window),
+        cmocka_unit_test(test_clean_text),
+        cmocka_unit_test(test_boundaries),
+        cmocka_unit_test(test_infostealer_shapes),
+        cmocka_unit_test(test_custom_detectors),
+        cmocka_unit_test(test_bad_custom),
         cmocka_unit_test(test_disabled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
