@@ -345,12 +345,12 @@ refuse_by(struct behavior_result *r, const struct limit_rt *l, const struct txn_
  * A REFUSE limit decides over a DEFER one; between equals, the first configured. */
 static void
 apply_limits(struct behavior *b, const struct behavior_txn *t, const struct txn_key *keys,
-             size_t nkeys, uint64_t now, struct behavior_result *r)
+             size_t nkeys, uint64_t now, bool charge, struct behavior_result *r)
 {
     const struct behavior_store_ops *ops = b->store.ops;
     bool blocked = false;
 
-    for (int pass = 0; pass < 2 && !blocked; pass++) {
+    for (int pass = 0; pass < (charge ? 2 : 1) && !blocked; pass++) {
         for (size_t i = 0; i < nkeys; i++) {
             for (size_t j = 0; j < b->nlim; j++) {
                 const struct limit_rt *l = &b->lim[j];
@@ -470,11 +470,24 @@ behavior_observe(struct behavior *b, const struct behavior_txn *t, uint64_t now_
     r->action = BEHAVIOR_ACCEPT;
     /* after a store failure the rest of the transaction leaves the store alone: a server that
      * is down would only make each call wait for its own timeout */
-    apply_limits(b, t, keys, nkeys, now, r);
+    apply_limits(b, t, keys, nkeys, now, true, r);
     if (!r->state_unavailable)
         count_keys(b, keys, nkeys, now, r);
     if (!r->state_unavailable)
         first_seen_all(b, t, keys, nkeys, now, r);
+    return r->action;
+}
+
+enum behavior_action
+behavior_check_limits(struct behavior *b, const struct behavior_txn *t, uint64_t now_ms,
+                      struct behavior_result *r)
+{
+    struct txn_key keys[TXN_KEYS_MAX];
+    size_t nkeys = txn_keys(t, keys);
+
+    memset(r, 0, sizeof *r);
+    r->action = BEHAVIOR_ACCEPT;
+    apply_limits(b, t, keys, nkeys, now_ms > TIME_MAX ? TIME_MAX : now_ms, false, r);
     return r->action;
 }
 

@@ -147,6 +147,11 @@ struct behavior *behavior_free(struct behavior *b);
 /* behavior_observe - one transaction at now_ms; fills r; returns r->action */
 enum behavior_action behavior_observe(struct behavior *b, const struct behavior_txn *t,
                                       uint64_t now_ms, struct behavior_result *r);
+/* behavior_check_limits - would the limits let t through now? Charges nothing, counts
+ * nothing, raises no alert: for an early answer (the gateway at MAIL or RCPT, with the size
+ * from MAIL SIZE=) before behavior_observe() decides at end of data */
+enum behavior_action behavior_check_limits(struct behavior *b, const struct behavior_txn *t,
+                                           uint64_t now_ms, struct behavior_result *r);
 /* behavior_save - the embedded store's baselines, first-seen sets and windows into the SQLite
  * file at path (replaced atomically); -1 with err (also when the store is not embedded) */
 int behavior_save(const struct behavior *b, const char *path, uint64_t now_ms, char *err,

@@ -1,6 +1,7 @@
 /* behavior_store_sqlite - save and load snapshots of the embedded store (see the header). */
 #include "behavior/behavior_store_sqlite.h"
 
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -161,7 +162,7 @@ out_close:
     if (sqlite3_close(db) != SQLITE_OK && rc == 0)
         rc = fail(err, errlen, "%s: cannot close", tmp.data);
     if (rc == 0 && rename(tmp.data, path) != 0)
-        rc = fail(err, errlen, "%s: cannot rename to %s", tmp.data, path);
+        rc = fail(err, errlen, "%s: cannot rename to %s: %s", tmp.data, path, strerror(errno));
     if (rc != 0)
         unlink(tmp.data);
     buf_release(&tmp);
@@ -182,14 +183,15 @@ load_meta(sqlite3 *db, struct behavior_hash_key *fs, char *err, size_t errlen)
         sqlite3_int64 v = sqlite3_column_int64(st, 1);
         if (name == NULL || sqlite3_column_type(st, 1) != SQLITE_INTEGER)
             continue;
-        if (strcmp(name, "schema_version") == 0 && v == BEHAVIOR_SNAPSHOT_SCHEMA)
-            have |= 1;
-        else if (strcmp(name, "schema_version") == 0)
-            have |= 8;
-        else if (strcmp(name, "fs_seed0") == 0)
-            fs->k0 = (uint64_t)v, have |= 2;
-        else if (strcmp(name, "fs_seed1") == 0)
-            fs->k1 = (uint64_t)v, have |= 4;
+        if (strcmp(name, "schema_version") == 0) {
+            have |= v == BEHAVIOR_SNAPSHOT_SCHEMA ? 1 : 8;
+        } else if (strcmp(name, "fs_seed0") == 0) {
+            fs->k0 = (uint64_t)v;
+            have |= 2;
+        } else if (strcmp(name, "fs_seed1") == 0) {
+            fs->k1 = (uint64_t)v;
+            have |= 4;
+        }
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)

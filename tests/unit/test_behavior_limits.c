@@ -72,6 +72,35 @@ test_defer_names_limit(void **state)
     behavior_free(b);
 }
 
+/* test_check_limits - asking early charges nothing and counts nothing */
+static void
+test_check_limits(void **state)
+{
+    const struct behavior_limit lim[] = {
+        {.kind = BEHAVIOR_KIND_CLIENT,
+         .measure = BEHAVIOR_MEASURE_MESSAGES,
+         .amount = 2,
+         .per_ms = HOUR,
+         .action = BEHAVIOR_REFUSE},
+    };
+    struct behavior *b = engine_with(lim, 1);
+    struct behavior_txn txn = {.client_addr = "192.0.2.5"};
+    struct behavior_result r;
+    struct behavior_counts sums[BEHAVIOR_SPANS];
+
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(behavior_check_limits(b, &txn, T0, &r), BEHAVIOR_ACCEPT);
+    behavior_key_sums(b, BEHAVIOR_KIND_CLIENT, "192.0.2.5", T0, sums);
+    assert_int_equal(sums[BEHAVIOR_SPAN_MINUTE].v[0], 0);
+    assert_int_equal(behavior_observe(b, &txn, T0, &r), BEHAVIOR_ACCEPT);
+    assert_int_equal(behavior_observe(b, &txn, T0, &r), BEHAVIOR_ACCEPT);
+    assert_int_equal(behavior_check_limits(b, &txn, T0 + SEC, &r), BEHAVIOR_REFUSE);
+    assert_string_equal(r.reply, "550 5.7.1 Rate limit client_messages exceeded");
+    assert_int_equal(r.nalerts, 0);
+    assert_int_equal(behavior_check_limits(b, &txn, T0 + 30 * MIN, &r), BEHAVIOR_ACCEPT);
+    behavior_free(b);
+}
+
 /* test_refuse_and_precedence - REFUSE decides over DEFER; a named limit keeps its name */
 static void
 test_refuse_and_precedence(void **state)
@@ -399,10 +428,11 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defer_names_limit),     cmocka_unit_test(test_refuse_and_precedence),
-        cmocka_unit_test(test_all_or_nothing),        cmocka_unit_test(test_identity_scoped),
-        cmocka_unit_test(test_rcpt_domain_and_bytes), cmocka_unit_test(test_config_errors),
-        cmocka_unit_test(test_state_unavailable),     cmocka_unit_test(test_action_names),
+        cmocka_unit_test(test_defer_names_limit),     cmocka_unit_test(test_check_limits),
+        cmocka_unit_test(test_refuse_and_precedence), cmocka_unit_test(test_all_or_nothing),
+        cmocka_unit_test(test_identity_scoped),       cmocka_unit_test(test_rcpt_domain_and_bytes),
+        cmocka_unit_test(test_config_errors),         cmocka_unit_test(test_state_unavailable),
+        cmocka_unit_test(test_action_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
