@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "mime/mime_stream_priv.h"
+#include "util/log.h"
 #include "util/mem.h"
 
 static const char *const anomaly_names[MIME_ANOM_COUNT] = {
@@ -97,8 +98,8 @@ push(struct mime_stream *m, uint64_t at)
     struct ms_frame *parent = m->nfr ? top(m) : NULL;
     struct ms_frame *f;
 
-    if (m->nfr == m->cap) /* cannot happen: depth is checked before a container opens */
-        return;
+    if (m->nfr == m->cap) /* depth is checked before a container opens */
+        die_bug("mime_stream: %u entities open, limit %u", m->nfr, m->cap);
     f = &m->fr[m->nfr++];
     memset(f, 0, sizeof *f);
     if (parent) {
