@@ -480,7 +480,7 @@ resolve(struct dlp_stream *s, const struct dlp_trig *t)
 }
 
 /* rx_flush - report the merged custom regex finding of detector det; only its first and last
- * two bytes were kept (the value may be longer than the ring) */
+ * bytes were kept, and a value longer than DLP_MAX_TOKEN shows only its length */
 static void
 rx_flush(struct dlp_stream *s, int det)
 {
@@ -491,7 +491,10 @@ rx_flush(struct dlp_stream *s, int det)
     if (!r->open)
         return;
     r->open = false;
-    if (len <= 4 && r->nhead == len) {
+    if (len > DLP_MAX_TOKEN) {
+        /* its first bytes may have left the ring, depending on the split */
+        snprintf(red, sizeof red, "(%zu bytes)", len);
+    } else if (len <= 4 && r->nhead == len) {
         dlp_redact_middle(r->head, len, 2, 2, red);
     } else if (r->nhead >= 2 && r->ntail >= 2) {
         size_t stars = len - 4 > DLP_REDACTED_MAX - 8 ? DLP_REDACTED_MAX - 8 : len - 4;
