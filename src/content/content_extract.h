@@ -4,7 +4,8 @@
  *
  * content_magic() names a file's real type from its first bytes (at most 4 KB are looked at):
  * zip, OOXML (docx/xlsx/pptx: a zip whose entries say so; needs the whole buffer), OLE2
- * (doc/xls/ppt, and "encrypted OOXML": an OLE2 file holding an EncryptedPackage stream), 7z,
+ * (doc/xls/ppt, and "encrypted OOXML": an OLE2 file holding an EncryptedPackage stream;
+ * doc/xls/ppt encrypted with their own 97-2003 schemes have `encrypted` set), 7z,
  * rar, gzip, bzip2, xz, tar, pdf (encrypted when it has /Encrypt), png, jpeg, gif, PE and ELF
  * executables, html, plain text (valid UTF-8 without NULs, UTF-16 with a BOM, or 8-bit text
  * without control characters, read as Latin-1), cpio, iso9660, else

@@ -114,9 +114,4 @@ int cx_xml_decode(const char *s, size_t n, struct buf *out);
 /* cx_utf8_put - append one code point (invalid ones as U+FFFD); -1 past out->max */
 int cx_utf8_put(struct buf *out, uint32_t cp);
 
-/* content_magic.c */
-/* cx_ole2_label - the kind of OLE2 file from its directory entries: "doc", "xls", "ppt",
- * "msg", "encrypted_office" or NULL */
-const char *cx_ole2_label(const uint8_t *data, size_t len);
-
 #endif

@@ -176,55 +176,98 @@ ole2_entry_is(const uint8_t *e, const char *s, bool prefix)
 }
 
 /*
- * cx_ole2_label - the directory of a compound file is a chain of sectors, and every sector
- * starts at a multiple of the sector size (512 or 4096, both multiples of the 128-byte entry),
- * so every entry sits at a multiple of 128 past the header: scanning those positions finds the
- * names without following the FAT, which a damaged file may not let us do.
+ * ole2_find - the directory of a compound file is a chain of sectors, and every sector starts
+ * at a multiple of the sector size (512 or 4096, both multiples of the 128-byte entry), so
+ * every entry sits at a multiple of 128 past the header: scanning those positions finds a name
+ * without following the FAT, which a damaged file may not let us do. Returns the entry's
+ * offset, or 0.
  */
-const char *
-cx_ole2_label(const uint8_t *data, size_t len)
+static size_t
+ole2_find(const uint8_t *d, size_t len, const char *name, bool prefix)
 {
-    const char *best = NULL;
-    size_t rank = sizeof ole2_names / sizeof ole2_names[0];
+    size_t ss = le16(d + 30) == 12 ? 4096 : 512;
 
-    if (len < 512)
-        return NULL;
-    unsigned shift = le16(data + 30);
-    size_t ss = shift == 12 ? 4096 : 512;
-    for (size_t off = ss; off + 128 <= len && off >= ss; off += 128) {
-        const uint8_t *e = data + off;
-        if (e[66] != 1 && e[66] != 2) /* storage or stream */
-            continue;
-        for (size_t i = 0; i < rank; i++) {
-            if (ole2_entry_is(e, ole2_names[i].name, ole2_names[i].prefix)) {
-                best = ole2_names[i].label;
-                rank = i;
-                break;
-            }
-        }
-        if (rank == 0)
-            break;
+    for (size_t off = ss; off <= len - 128 && len >= 128; off += 128) {
+        const uint8_t *e = d + off;
+        if ((e[66] == 1 || e[66] == 2) && ole2_entry_is(e, name, prefix))
+            return off;
     }
-    return best;
+    return 0;
 }
 
-/* ole2_type - a compound file named by its directory: encrypted OOXML, doc, xls... */
+/* ole2_stream - the first sector of the stream of directory entry e, if it is not in the
+ * mini stream; *n bytes of it are in the buffer */
+static const uint8_t *
+ole2_stream(const uint8_t *d, size_t len, const uint8_t *e, size_t *n)
+{
+    size_t ss = le16(d + 30) == 12 ? 4096 : 512;
+    uint32_t start = le32(e + 116), size = le32(e + 120), cutoff = le32(d + 56);
+
+    if (size < cutoff || start >= 0xFFFFFFFA || ((uint64_t)start + 1) * ss >= len)
+        return NULL;
+    size_t off = ((size_t)start + 1) * ss;
+    *n = len - off < ss ? len - off : ss;
+    if (*n > size)
+        *n = size;
+    return d + off;
+}
+
+/* word_encrypted - the FIB of a Word 97-2003 file says fEncrypted ([MS-DOC] 2.5.2) */
+static bool
+word_encrypted(const uint8_t *d, size_t len, const uint8_t *e)
+{
+    size_t n;
+    const uint8_t *s = ole2_stream(d, len, e, &n);
+
+    return s != NULL && n >= 12 && le16(s) == 0xA5EC && (le16(s + 10) & 0x0100) != 0;
+}
+
+/* xls_encrypted - a FILEPASS record among the first records of the workbook globals
+ * ([MS-XLS] 2.4.117), which comes right after BOF when the file is encrypted */
+static bool
+xls_encrypted(const uint8_t *d, size_t len, const uint8_t *e)
+{
+    size_t n, p = 0;
+    const uint8_t *s = ole2_stream(d, len, e, &n);
+
+    for (int k = 0; s != NULL && k < 16 && p + 4 <= n; k++) {
+        unsigned type = le16(s + p), rlen = le16(s + p + 2);
+        if (type == 0x002F)
+            return true;
+        if (type == 0x000A)
+            return false; /* EOF of the globals */
+        if (k == 0 && type != 0x0809)
+            return false; /* not BOF: not a BIFF8 workbook */
+        p += 4 + (size_t)rlen;
+    }
+    return false;
+}
+
+/* ole2_type - a compound file named by its directory: encrypted OOXML, doc, xls... and
+ * whether the legacy formats are encrypted (RC4 or XOR "protection" of Word/Excel 97-2003,
+ * PowerPoint's EncryptedSummary stream) */
 static struct content_type
 ole2_type(const uint8_t *d, size_t len)
 {
-    const char *label = cx_ole2_label(d, len);
     struct content_type t = types[CONTENT_OLE2];
 
-    if (label == NULL)
+    if (len < 512)
         return t;
     for (size_t i = 0; i < sizeof ole2_names / sizeof ole2_names[0]; i++) {
-        if (strcmp(ole2_names[i].label, label) == 0) {
-            if (i == 0)
-                return types[CONTENT_OFFICE_ENCRYPTED];
-            t.label = label;
-            t.mime = ole2_names[i].mime;
-            return t;
-        }
+        size_t off = ole2_find(d, len, ole2_names[i].name, ole2_names[i].prefix);
+        if (off == 0)
+            continue;
+        if (i == 0)
+            return types[CONTENT_OFFICE_ENCRYPTED];
+        t.label = ole2_names[i].label;
+        t.mime = ole2_names[i].mime;
+        if (strcmp(t.label, "doc") == 0)
+            t.encrypted = word_encrypted(d, len, d + off);
+        else if (strcmp(t.label, "xls") == 0)
+            t.encrypted = xls_encrypted(d, len, d + off);
+        else if (strcmp(t.label, "ppt") == 0)
+            t.encrypted = ole2_find(d, len, "EncryptedSummary", false) != 0;
+        return t;
     }
     return t;
 }

@@ -288,6 +288,60 @@ test_word97(void **state)
     free(cfb);
 }
 
+/* Word, Excel and PowerPoint 97-2003 files encrypted with their own schemes: the flag in
+ * Word's FIB, Excel's FILEPASS record after BOF, PowerPoint's EncryptedSummary stream */
+static void
+test_legacy_office_encrypted(void **state)
+{
+    size_t len;
+    uint8_t *doc = fx_cfb("1Table", "WordDocument", &len);
+    uint8_t *fib = doc + 512 + 10 * 512; /* WordDocument starts at sector 10 */
+    struct fx_rec r;
+
+    fx_le16(fib, 0xA5EC);
+    fx_le16(fib + 10, 0x0000);
+    assert_false(content_magic(doc, len).encrypted);
+    fx_le16(fib + 10, 0x0100); /* fEncrypted */
+    struct content_type t = content_magic(doc, len);
+    assert_int_equal(t.kind, CONTENT_OLE2);
+    assert_string_equal(t.label, "doc");
+    assert_true(t.encrypted);
+    assert_int_equal(fx_run(doc, len, "old.doc", NULL, &r), CONTENT_ANOM_ENCRYPTED);
+    assert_true(r.items[0].encrypted);
+    fx_done(&r);
+    fx_le16(fib, 0x1234); /* not a FIB: no claim */
+    assert_false(content_magic(doc, len).encrypted);
+    free(doc);
+
+    uint8_t *xls = fx_cfb("Workbook", "SummaryInformation", &len);
+    uint8_t *bof = xls + 512 + 2 * 512; /* Workbook starts at sector 2 */
+    fx_le16(bof, 0x0809);
+    fx_le16(bof + 2, 16);
+    memset(bof + 4, 0, 16);
+    fx_le16(bof + 20, 0x0042); /* CODEPAGE */
+    fx_le16(bof + 22, 2);
+    fx_le16(bof + 26, 0x000A); /* EOF */
+    fx_le16(bof + 28, 0);
+    fx_le16(bof + 30, 0x002F); /* past EOF: not read */
+    t = content_magic(xls, len);
+    assert_string_equal(t.label, "xls");
+    assert_false(t.encrypted);
+    fx_le16(bof + 20, 0x002F); /* FILEPASS */
+    assert_true(content_magic(xls, len).encrypted);
+    free(xls);
+
+    uint8_t *ppt = fx_cfb("PowerPoint Document", "EncryptedSummary", &len);
+    t = content_magic(ppt, len);
+    assert_string_equal(t.label, "ppt");
+    assert_true(t.encrypted);
+    free(ppt);
+    ppt = fx_cfb("Current User", "PowerPoint Document", &len);
+    t = content_magic(ppt, len);
+    assert_string_equal(t.label, "ppt");
+    assert_false(t.encrypted);
+    free(ppt);
+}
+
 static void
 test_pdf_encrypt(void **state)
 {
@@ -343,11 +397,11 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_docx_text),        cmocka_unit_test(test_docx_embeddings),
-        cmocka_unit_test(test_xlsx_text_bound),  cmocka_unit_test(test_xlsx_text),
-        cmocka_unit_test(test_pptx_text),        cmocka_unit_test(test_encrypted_ooxml),
-        cmocka_unit_test(test_word97),           cmocka_unit_test(test_pdf_encrypt),
-        cmocka_unit_test(test_broken_documents),
+        cmocka_unit_test(test_docx_text),       cmocka_unit_test(test_docx_embeddings),
+        cmocka_unit_test(test_xlsx_text_bound), cmocka_unit_test(test_xlsx_text),
+        cmocka_unit_test(test_pptx_text),       cmocka_unit_test(test_encrypted_ooxml),
+        cmocka_unit_test(test_word97),          cmocka_unit_test(test_legacy_office_encrypted),
+        cmocka_unit_test(test_pdf_encrypt),     cmocka_unit_test(test_broken_documents),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
