@@ -14,6 +14,7 @@ struct sensor_engine {
     struct sensor_engine_stats stats;
 };
 
+/* sensor_engine_cfg_defaults - the bounds documented in sensor_engine.h */
 void
 sensor_engine_cfg_defaults(struct sensor_engine_cfg *cfg)
 {
@@ -90,6 +91,7 @@ on_close(void *ctx, struct sensor_flow *f, enum sensor_flow_close reason)
         e->cfg.flow_close(e->cfg.ctx, f, reason);
 }
 
+/* sensor_engine_new - the flow table, the reassembler and the fragment table, wired */
 struct sensor_engine *
 sensor_engine_new(const struct sensor_engine_cfg *cfg)
 {

@@ -26,6 +26,7 @@ sensor_flow_is_smtp_port(uint16_t port)
     return port == 25 || port == 465 || port == 587 || port == 2525;
 }
 
+/* sensor_flow_table_new - buckets sized once from the caps, a random hash seed */
 struct sensor_flow_table *
 sensor_flow_table_new(const struct sensor_flow_cfg *cfg)
 {
@@ -78,6 +79,7 @@ flow_hash(const struct sensor_flow_table *t, const uint8_t *a, uint16_t ap, cons
     return (uint32_t)mix(x + y + (x ^ y));
 }
 
+/* lru_unlink - take a flow out of the activity list */
 static void
 lru_unlink(struct sensor_flow_table *t, struct sensor_flow *f)
 {
@@ -92,6 +94,7 @@ lru_unlink(struct sensor_flow_table *t, struct sensor_flow *f)
     f->newer = f->older = NULL;
 }
 
+/* lru_push_newest - the flow just saw a packet */
 static void
 lru_push_newest(struct sensor_flow_table *t, struct sensor_flow *f)
 {
@@ -244,6 +247,7 @@ sensor_flow_expire(struct sensor_flow_table *t, uint64_t now_usec)
         sensor_flow_close(t, t->oldest, SENSOR_FLOW_CLOSE_IDLE);
 }
 
+/* sensor_flow_close_all - oldest first, with callbacks */
 void
 sensor_flow_close_all(struct sensor_flow_table *t, enum sensor_flow_close reason)
 {
@@ -251,6 +255,7 @@ sensor_flow_close_all(struct sensor_flow_table *t, enum sensor_flow_close reason
         sensor_flow_close(t, t->oldest, reason);
 }
 
+/* sensor_flow_table_free - free everything, no callbacks */
 struct sensor_flow_table *
 sensor_flow_table_free(struct sensor_flow_table *t)
 {

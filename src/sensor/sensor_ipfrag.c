@@ -44,6 +44,7 @@ sensor_ipfrag_new(const struct sensor_ipfrag_cfg *cfg)
     return r;
 }
 
+/* report - count an event and tell the callback */
 static void
 report(struct sensor_ipfrag *r, enum sensor_ipfrag_event ev, const struct sensor_packet *p)
 {
@@ -52,7 +53,7 @@ report(struct sensor_ipfrag *r, enum sensor_ipfrag_event ev, const struct sensor
         r->cfg.event(r->cfg.ctx, ev, p);
 }
 
-/* unlink - remove a datagram from the age list and free it */
+/* unlink_free - remove a datagram from the age list and free it */
 static void
 unlink_free(struct sensor_ipfrag *r, struct dgram *d)
 {
@@ -70,6 +71,7 @@ unlink_free(struct sensor_ipfrag *r, struct dgram *d)
     free(d);
 }
 
+/* sensor_ipfrag_free - drop every datagram in progress */
 struct sensor_ipfrag *
 sensor_ipfrag_free(struct sensor_ipfrag *r)
 {

@@ -28,6 +28,7 @@ struct ctx {
     enum sensor_dir dir;
 };
 
+/* seq_diff - a - b in sequence space: negative when a is before b (RFC 1982 style) */
 static inline int32_t
 seq_diff(uint32_t a, uint32_t b)
 {
@@ -40,6 +41,7 @@ sensor_tcp_conn_init(struct sensor_tcp_conn *c)
     memset(c, 0, sizeof *c);
 }
 
+/* emit - report an event for this direction */
 static void
 emit(const struct ctx *x, enum sensor_tcp_event ev, uint64_t count)
 {
@@ -431,6 +433,7 @@ sensor_tcp_conn_mem(const struct sensor_tcp_conn *c)
     return n;
 }
 
+/* sensor_tcp_conn_release - free both queues without delivering */
 void
 sensor_tcp_conn_release(struct sensor_tcp_conn *c)
 {
