@@ -114,8 +114,19 @@ window_runs(struct dlp_stream *s, uint64_t m, const uint8_t *p, size_t n, uint64
 
     while (first != 0) {
         unsigned b = (unsigned)__builtin_ctzll(first);
-        chain_end(s, p, n, at, i + b + 1);
         first &= first - 1;
+        /* a run alone in the window (no digit two bytes before it or one byte after its
+         * end, so no separator can join it to another): its length is its chain */
+        uint64_t rest = b < 63 ? ~m >> (b + 1) : 0;
+        if (b >= 5 && rest != 0 && !((m >> (b - 5)) & 1)) {
+            unsigned e = b + 1 + (unsigned)__builtin_ctzll(rest);
+            if (e < 63 && !((m >> (e + 1)) & 1)) {
+                if (e + 3 - b >= 9)
+                    dlp_stream_digits(s, at + i + b + 1, false);
+                continue;
+            }
+        }
+        chain_end(s, p, n, at, i + b + 1);
     }
     if (m == ~(uint64_t)0) {
         s->digit_run = 4;

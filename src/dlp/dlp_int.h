@@ -1,19 +1,22 @@
 /*
- * dlp_int - what the DLP engine's own files share (dlp.c, dlp_builtin.c, dlp_stream.c,
- * dlp_dump.c); nothing outside src/dlp includes it.
+ * dlp_int - what the DLP engine's own files share (dlp.c builds the engine, dlp_builtin.c holds
+ * the tables, dlp_stream.c scans, dlp_digits.c finds digit chains, dlp_shape.c matches digit
+ * shapes, dlp_dump.c follows infostealer dumps); nothing outside src/dlp includes it.
  *
- * How a text is scanned. One "hot" Hyperscan database in streaming mode holds cheap triggers
- * only, with no start-of-match tracking: digit-run shapes, IBAN and passport shapes, literal
- * token prefixes (AKIA, ghp_, xoxb-, eyJ, -----BEGIN ...), secret keywords, context words,
- * infostealer labels and custom keywords. Each report is queued with its end offset; once
- * enough following bytes have arrived (the look-ahead: longest value + context window) or the
- * stream ends, the queued trigger is resolved against the bytes kept in a ring: a digit run
- * is walked back and forward over its character class and the small region is matched by a
- * block-mode database of the exact shapes (with start of match, cheap on ~30 bytes), a
- * prefix token is extended forward, and the candidate goes to its validator. Because every
- * decision waits for the same bytes whatever the split, findings do not depend on how the
- * text was cut. Custom regular expressions get their own streaming database (start of match
- * on) that exists only when some are configured.
+ * How a text is scanned. Each piece of a feed goes through (1) an SSE2 scan for chains of nine
+ * digits with single separators (dlp_digits.c: digits in mail break Hyperscan's acceleration)
+ * and (2) one "hot" Hyperscan database in streaming mode with cheap triggers only and no
+ * start-of-match tracking: the passport shape, literal token prefixes (AKIA, ghp_, xoxb-, eyJ,
+ * -----BEGIN, ...), secret keywords, infostealer labels and custom keywords. Every trigger is
+ * queued with its end offset; once the bytes after it have arrived (the look-ahead: longest
+ * value + context window) or the stream ends, it is resolved against the bytes kept in a ring:
+ * a digit run is walked back and forward over [0-9 +-] and its shapes matched group-wise, an
+ * IBAN run by a small block database with start of match, a prefix token is extended forward,
+ * and the candidate goes to its validator; context words are looked for (a block database)
+ * only around a candidate that passed. Because every decision waits for the same bytes
+ * whatever the split, findings do not depend on how the text was cut. Custom regular
+ * expressions get their own streaming database (start of match on) that exists only when some
+ * are configured.
  */
 #ifndef SW_DLP_DLP_INT_H
 #define SW_DLP_DLP_INT_H
