@@ -614,6 +614,55 @@ test_disabled(void **state)
     dlp_engine_free(e);
 }
 
+/* exact data match through the engine: a table of real records, a text naming one */
+static void
+test_edm(void **state)
+{
+    char path[] = "/tmp/test_dlp_engine_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char csv[] = "name,rrn,city\n"
+                       "Hong Gildong,900101-1234568,Seoul\n"
+                       "Kim Cheolsu,850505-1234561,Busan\n";
+    assert_int_equal(write(fd, csv, strlen(csv)), (ssize_t)strlen(csv));
+    close(fd);
+    struct dlp_custom c = {.id = "staff", .kind = DLP_CUSTOM_EDM, .confidence = 95};
+    c.edm.path = path;
+    c.edm.primary = "rrn";
+    c.edm.min_cells = 2;
+    const char *off[] = {"national_id"}; /* only the EDM finding, not kr_rrn */
+    struct dlp_options opt = {.custom = &c, .ncustom = 1, .disabled = off, .ndisabled = 1};
+    struct dlp_engine *e = engine(&opt);
+    static struct got g, b;
+    static char t[2048];
+    /* row 2's name and number are more than the window (512 bytes) apart: no match */
+    snprintf(t, sizeof t,
+             "Employee: Hong Gildong, RRN 900101-1234568, lives in Seoul. Kim Cheolsu%600s"
+             "850505-1234561 alone.",
+             "");
+
+    scan(e, t, strlen(t), 0, &g);
+    for (size_t i = 0; i < g.n; i++)
+        print_message("%s off=%llu len=%u %s %s\n", g.f[i].det, (unsigned long long)g.f[i].off,
+                      g.f[i].len, g.f[i].red, g.f[i].detail);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.f[0].det, "custom.staff");
+    assert_int_equal(g.f[0].off, (uint64_t)(strstr(t, "900101") - t));
+    assert_int_equal(g.f[0].len, 14);
+    assert_int_equal(g.f[0].conf, 95);
+    assert_string_equal(g.f[0].red, "row 1, 3 cells");
+    scan(e, t, strlen(t), 1, &b);
+    expect_same(&g, &b);
+    dlp_engine_free(e);
+
+    /* a missing table: the error names the detector */
+    char err[256];
+    c.edm.path = "/nonexistent/staff.csv";
+    assert_null(dlp_engine_new(&opt, err, sizeof err));
+    assert_non_null(strstr(err, "custom.staff"));
+    unlink(path);
+}
+
 int
 main(void)
 {
@@ -631,6 +680,7 @@ main(void)
         cmocka_unit_test(test_custom_detectors),
         cmocka_unit_test(test_bad_custom),
         cmocka_unit_test(test_disabled),
+        cmocka_unit_test(test_edm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
