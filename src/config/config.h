@@ -178,6 +178,8 @@ struct cfg_content {
     uint64_t archive_max_entry_size;
     uint64_t archive_max_size;
     bool infostealer;
+    bool enabled;         /* the gateway inspects relayed mail */
+    char *quarantine_dir; /* where the gateway keeps quarantined messages */
 };
 
 struct cfg_dlp {

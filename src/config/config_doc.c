@@ -28,6 +28,8 @@ static const char embedded_default[] =
     "    network: [127.0.0.0/8, \"::1/128\"]\n"
     "    domains: [example.com, \"*.example.com\"]\n"
     "    send_bounces: true\n"
+    "content:\n"
+    "  quarantine_dir: smtpwarden-state/quarantine\n"
     "events:\n"
     "  file: \"-\"\n";
 

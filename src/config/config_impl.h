@@ -124,8 +124,10 @@ int config_value_set(const struct cfg_setting *row, void *base, const char *text
 /* config_value_release - free what row's field at base owns and zero it (a CFG_MAP_LIST with
  * its items) */
 void config_value_release(const struct cfg_setting *row, void *base);
-/* config_value_defaults - store every default of scope into base; a bad default is a bug */
-void config_value_defaults(enum cfg_scope scope, void *base);
+/* config_value_defaults - store every default of scope into base (relative default paths
+ * resolved against dir, like written ones; NULL keeps them as they are); a bad default is a
+ * bug */
+void config_value_defaults(enum cfg_scope scope, void *base, const char *dir);
 /* config_value_field - the address of row's field in base */
 void *config_value_field(const struct cfg_setting *row, void *base);
 

@@ -260,7 +260,7 @@ load_item(struct loader *ld, const struct cfg_setting *list, yaml_node_t *item, 
     bool *seen = xcalloc(config_table_len, sizeof *seen), *outer = ld->seen;
     const struct cfg_setting *shorthand;
 
-    config_value_defaults(list->item_scope, base);
+    config_value_defaults(list->item_scope, base, ld->dir);
     *(int *)((char *)base + list->off_line) = (int)(item->start_mark.line + 1);
     snprintf(prefix, sizeof prefix, "%s[]", list->path);
     snprintf(sub, sizeof sub, "%s.address", prefix);
@@ -529,7 +529,7 @@ load_common(const char *yaml, size_t len, const char *name, const char *dir,
 
     ld.cfg = xcalloc(1, sizeof *ld.cfg);
     ld.cfg->path = xstrdup(name);
-    config_value_defaults(CFG_SCOPE_CONFIG, ld.cfg);
+    config_value_defaults(CFG_SCOPE_CONFIG, ld.cfg, dir);
     /* After a syntax error the tree is partial: checks would only add noise. */
     if (load_document(&ld, yaml, len) == 0) {
         struct cfg_where where = {.name = name, .marks = &ld.marks, .gateway = ld.gateway};

@@ -207,6 +207,13 @@ const struct cfg_setting config_table[] = {
     {.path = "dkim[].key", .type = CFG_PATH, .scope = CFG_SCOPE_DKIM,
      .off = DKIM_OFF(key), .flags = CFG_F_REQUIRED | CFG_F_READABLE, .def_doc = "(required)",
      .help = "the private key, RSA or Ed25519 PEM; it must exist and be readable"},
+    {.path = "content.enabled", .type = CFG_BOOL, .off = CFG_OFF(content.enabled), .def = "true",
+     .help = "the gateway inspects every message it relays and carries out the verdict of the "
+             "dlp rules (tag, quarantine, reject)"},
+    {.path = "content.quarantine_dir", .type = CFG_PATH, .off = CFG_OFF(content.quarantine_dir),
+     .def = "quarantine",
+     .help = "where the gateway writes quarantined messages (NAME.eml, fsync'd before the 250); "
+             "created 0700 for gateway.user"},
     {.path = "content.max_depth", .type = CFG_UINT, .off = CFG_OFF(content.max_depth),
      .def = "20", .min = 1, .max = 100,
      .help = "MIME nesting (multipart and attached messages) parsed; deeper parts are reported, "

@@ -516,7 +516,7 @@ config_value_release(const struct cfg_setting *row, void *base)
 }
 
 void
-config_value_defaults(enum cfg_scope scope, void *base)
+config_value_defaults(enum cfg_scope scope, void *base, const char *dir)
 {
     char err[256];
 
@@ -524,7 +524,7 @@ config_value_defaults(enum cfg_scope scope, void *base)
         const struct cfg_setting *row = &config_table[i];
         if (row->scope != scope || row->def == NULL)
             continue;
-        if (config_value_set(row, base, row->def, NULL, err, sizeof err) < 0)
+        if (config_value_set(row, base, row->def, dir, err, sizeof err) < 0)
             die_bug("config table: bad default for %s: %s", row->path, err);
     }
 }

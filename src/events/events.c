@@ -1,5 +1,6 @@
 /* events - JSON-lines events (jansson) written atomically to a file or stdout. */
 #include "events/events.h"
+#include "events/event_content.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -187,6 +188,8 @@ event_transaction(struct event_sink *s, const struct conn_facts *c, const struct
     json_object_set_new(o, "rcpt_to", rcpt);
     json_object_set_new(o, "rcpt_refused", refused);
     json_object_set_new(o, "size", json_integer((json_int_t)t->size));
+    json_object_set_new(o, "content", t->content ? event_content_json(t->content) : json_null());
+    json_object_set_new(o, "quarantine", str_or_null(t->quarantine));
     json_object_set_new(o, "verdict", json_string(verdict_action_name(v->action)));
     json_object_set_new(o, "reason", str_or_null(v->reason));
     json_object_set_new(o, "reply", reply_json(&v->reply));

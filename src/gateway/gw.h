@@ -47,6 +47,7 @@ struct gw_worker {
     struct gw_dkim *dkim; /* signing keys, loaded before privileges are dropped */
     struct identity_set *identities;
     struct psl *psl; /* Public Suffix List, loaded for relaxed alignment */
+    struct gw_content *content; /* the content engine; NULL when content.enabled is false */
     struct gw_listener *listeners;
     size_t nlisteners;
     struct gw_session *sessions;
@@ -110,6 +111,8 @@ struct gw_session {
     bool spool_failed;
     struct buf headers;     /* the header section, for the end-of-headers decision */
     struct buf dkim_header; /* the DKIM-Signature field to put before the message, or empty */
+    struct buf prefix;      /* header fields put before the message: content tag + DKIM */
+    struct content_scan *scan; /* the content engine's state, made at the first message */
     struct gw_dkimcheck *dkimcheck; /* a running verification (tenant proof), or NULL */
     int header_state;               /* progress through CRLF CRLF; 4 = headers done */
     struct verdict early; /* a decision taken at end of headers, answered at end of data */

@@ -25,6 +25,7 @@
 #include <netinet/in.h>
 
 #include "config/config.h"
+#include "gateway/gw_content.h"
 #include "gateway/gw_proof.h"
 #include "gateway/gw_tls.h"
 #include "gateway/gw_worker.h"
@@ -39,7 +40,8 @@ struct generation {
     int *fds;    /* nworkers x nlisten; -1 once closed */
     pid_t *pids; /* 0 = not running */
     time_t *started;
-    bool retiring; /* told to drain */
+    bool retiring;              /* told to drain */
+    struct gw_content *content; /* compiled once here, shared by the forked workers */
 };
 
 struct master {
@@ -137,7 +139,7 @@ spawn_worker(struct master *m, struct generation *gen, unsigned slot)
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         close_foreign_fds(m, gen, slot);
-        _exit(gw_worker_run(gen->cfg, &gen->fds[slot * nl], nl, drop_privileges));
+        _exit(gw_worker_run(gen->cfg, gen->content, &gen->fds[slot * nl], nl, drop_privileges));
     }
     gen->pids[slot] = pid;
     gen->started[slot] = time(NULL);
@@ -155,6 +157,7 @@ generation_free(struct generation *gen)
     free(gen->fds);
     free(gen->pids);
     free(gen->started);
+    gw_content_free(gen->content);
     config_free(gen->cfg);
     free(gen);
 }
@@ -214,6 +217,21 @@ generation_start(struct master *m, struct sw_config *cfg, struct generation *old
         n = cores > 0 ? (unsigned)cores : 1;
     }
     gen = generation_alloc(cfg, n);
+    if (cfg->content.enabled) {
+        /* the DLP databases are built once, before fork: workers start at once and share
+         * the pages */
+        struct buf err;
+        buf_init(&err, 0);
+        gen->content = gw_content_new(cfg, &err);
+        if (gen->content == NULL) {
+            log_error("%s", err.data);
+            buf_release(&err);
+            gen->cfg = NULL;
+            generation_free(gen);
+            return NULL;
+        }
+        buf_release(&err);
+    }
     from_old = xcalloc(n * nl, sizeof *from_old);
     for (size_t i = 0; i < n * nl; i++) {
         from_old[i] = old_socket(old, (unsigned)(i / nl), &cfg->gateway.listen[i % nl]);
@@ -276,6 +294,15 @@ load_config(const char *path)
                                                            : cfg->gateway.tls.certificate,
                                       cfg->gateway.hostname, &err) < 0) {
             log_error("self-signed certificate: %s", err.data);
+            cfg = config_free(cfg);
+        }
+        buf_release(&err);
+    }
+    if (cfg != NULL) {
+        struct buf err;
+        buf_init(&err, 0);
+        if (gw_content_prepare(cfg, &err) < 0) {
+            log_error("%s", err.data);
             cfg = config_free(cfg);
         }
         buf_release(&err);

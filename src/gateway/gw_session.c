@@ -21,6 +21,7 @@
 #include "util/log.h"
 #include "util/mem.h"
 
+#include "gateway/gw_content.h"
 #include "gateway/gw_dkim.h"
 #include "gateway/gw_dkimcheck.h"
 #include "gateway/gw_tls.h"
@@ -42,6 +43,8 @@ session_txn_end(struct gw_session *s, const struct verdict *v, const struct smtp
     s->txn.size = smtp_server_session(s->smtp)->data_bytes;
     event_transaction(s->w->events, &s->facts, &s->txn, v, hop);
     txn_facts_release(&s->txn);
+    if (s->scan != NULL)
+        content_scan_reset(s->scan); /* after the event: it reads the report */
     s->in_txn = false;
     s->wait = GW_WAIT_NONE;
     if (s->up != NULL)
@@ -275,6 +278,11 @@ hook_data(void *ctx)
     s->spool_failed = false;
     buf_reset(&s->headers);
     buf_reset(&s->dkim_header);
+    buf_reset(&s->prefix);
+    if (s->w->content != NULL && s->scan == NULL)
+        s->scan = content_scan_new(gw_content_engine(s->w->content));
+    else if (s->scan != NULL)
+        content_scan_reset(s->scan);
     s->header_state = 2; /* as if after a CRLF: a message may start with its blank line */
     memset(&s->early, 0, sizeof s->early);
     smtp_server_decide(s->smtp, NULL);
@@ -336,6 +344,8 @@ hook_content(void *ctx, const char *data, size_t len)
         session_headers(s, data, len);
     if (!s->spool_failed && spool_write(s->spool, data, len) < 0)
         s->spool_failed = true;
+    if (s->scan != NULL)
+        content_scan_feed(s->scan, data, len); /* inspected as it arrives */
 }
 
 /* hook_data_failed - the engine refused the message itself; abort upstream too */
@@ -394,6 +404,49 @@ session_sign(struct gw_session *s, const char *domain, struct verdict *v)
     return 0;
 }
 
+/* session_quarantine - keep the message on disk instead of relaying it: 250 only once it is
+ * there (fsync'd); 451 when it cannot be written */
+static void
+session_quarantine(struct gw_session *s, struct verdict *v)
+{
+    char name[128];
+
+    snprintf(name, sizeof name, "%s-%u", s->facts.conn_id, s->txn.index);
+    if (gw_content_quarantine(s->w->content, name, s->spool, s->txn.quarantine,
+                              sizeof s->txn.quarantine) < 0) {
+        log_error("%s: quarantine of %s failed: %s", s->facts.conn_id, name, strerror(errno));
+        verdict_set(v, VERDICT_DEFER, "quarantine_failed", 451, "4.3.0",
+                    "Temporary local problem, try again later");
+        return;
+    }
+    verdict_set(v, VERDICT_ACCEPT, "quarantined", 250, "2.0.0",
+                "Message accepted and held for review (%s)", name);
+}
+
+/* session_content - the content rules' verdict: reject or quarantine end the transaction here
+ * (true); tag adds its header to the prefix; accept does nothing */
+static bool
+session_content(struct gw_session *s, struct verdict *v)
+{
+    const struct content_report *r;
+
+    if (s->scan == NULL)
+        return false;
+    r = content_scan_end(s->scan);
+    s->txn.content = r;
+    if (r->action == CONTENT_REJECT) {
+        gw_content_verdict(r, v);
+        return true;
+    }
+    if (r->action == CONTENT_QUARANTINE) {
+        session_quarantine(s, v);
+        return true;
+    }
+    if (r->action == CONTENT_TAG)
+        gw_content_tag_header(r, &s->prefix);
+    return false;
+}
+
 /* session_data_verdict - the end-of-data decision, all facts in: refuse, or sign and relay */
 static void
 session_data_verdict(struct gw_session *s)
@@ -404,6 +457,8 @@ session_data_verdict(struct gw_session *s)
         policy_data_end(s->w->policy, &s->facts, &s->txn, &v);
     if (v.action != VERDICT_CONTINUE && v.action != VERDICT_ACCEPT)
         goto out_refuse;
+    if (session_content(s, &v))
+        goto out_refuse; /* rejected, or held in quarantine: not relayed */
     if (s->up == NULL || s->up->state != GW_UP_READY) {
         verdict_set(&v, VERDICT_DEFER, "next_hop_unavailable", 451, "4.4.1",
                     "Next hop unavailable");
@@ -412,7 +467,8 @@ session_data_verdict(struct gw_session *s)
     if (s->early.sign_domain[0] != '\0' && session_sign(s, s->early.sign_domain, &v) < 0)
         goto out_refuse;
     s->wait = GW_WAIT_DATA;
-    gw_upstream_send_message(s->up, s->spool, s->dkim_header.data, s->dkim_header.len);
+    buf_append(&s->prefix, s->dkim_header.data, s->dkim_header.len);
+    gw_upstream_send_message(s->up, s->spool, s->prefix.data, s->prefix.len);
     return;
 out_refuse:
     if (s->up != NULL)
@@ -726,6 +782,8 @@ session_free(struct gw_session *s)
     spool_free(s->spool);
     buf_release(&s->headers);
     buf_release(&s->dkim_header);
+    buf_release(&s->prefix);
+    content_scan_free(s->scan);
     for (unsigned i = 0; i < s->nviolations; i++)
         free(s->violations[i]);
     free(s);
@@ -817,6 +875,7 @@ gw_session_accept(struct gw_worker *w, const struct cfg_listen *l, evutil_socket
     s->spool = spool_new(g->limits.memory_spool, g->limits.max_message_size + 1024, g->spool_dir);
     buf_init(&s->headers, 256 * 1024);
     buf_init(&s->dkim_header, 0);
+    buf_init(&s->prefix, 0);
     s->next = w->sessions;
     if (w->sessions != NULL)
         w->sessions->prev = s;

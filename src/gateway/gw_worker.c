@@ -14,6 +14,7 @@
 
 #include "gateway/gw.h"
 #include "auth/psl.h"
+#include "gateway/gw_content.h"
 #include "gateway/gw_dkim.h"
 #include "gateway/gw_identity.h"
 #include "gateway/gw_tls.h"
@@ -204,12 +205,13 @@ worker_release(struct gw_worker *w)
 }
 
 int
-gw_worker_run(const struct sw_config *cfg, const int *fds, size_t nfds,
+gw_worker_run(const struct sw_config *cfg, struct gw_content *content, const int *fds, size_t nfds,
               int (*drop_privileges)(const struct sw_config *))
 {
     struct gw_worker w = {0};
     int rc = 1;
 
+    w.content = content;
     signal(SIGPIPE, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
     w.cfg = cfg;

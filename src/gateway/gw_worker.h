@@ -15,7 +15,10 @@
 /* the exit status of a worker whose files or settings are unusable: not worth restarting */
 #define GW_WORKER_EXIT_SETUP 78
 
-int gw_worker_run(const struct sw_config *cfg, const int *fds, size_t nfds,
-                  int (*drop_privileges)(const struct sw_config *));
+struct gw_content;
+
+/* content: the content engine built by the master (may be NULL: content.enabled is false) */
+int gw_worker_run(const struct sw_config *cfg, struct gw_content *content, const int *fds,
+                  size_t nfds, int (*drop_privileges)(const struct sw_config *));
 
 #endif

@@ -43,6 +43,8 @@ struct conn_facts {
     char auth_mech[16];
 };
 
+struct content_report; /* content/content_scan.h */
+
 struct rcpt_refusal {
     char *addr;
     char *reply; /* "550 5.1.1 ..." */
@@ -64,6 +66,10 @@ struct txn_facts {
     struct rcpt_refusal *refused;
     unsigned nrefused;
     uint64_t size;
+    /* the content engine's report (content_scan.h), NULL when the message was not inspected;
+     * owned by the session, valid until the transaction's event is written */
+    const struct content_report *content;
+    char quarantine[256]; /* where a quarantined message was written, "" otherwise */
 };
 
 void txn_facts_init(struct txn_facts *t, unsigned index);
