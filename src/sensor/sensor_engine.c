@@ -176,6 +176,11 @@ segment(struct sensor_engine *e, const struct sensor_packet *p, uint64_t ts)
         .data = p->payload,
         .len = p->payload_len,
     };
+    if (sensor_tcp_conn_is_new_syn(&f->tcp, dir, &seg)) {
+        sensor_flow_close(e->flows, f, SENSOR_FLOW_CLOSE_REUSED);
+        if ((f = sensor_flow_lookup(e->flows, p, ts, true, &dir)) == NULL)
+            return;
+    }
     sensor_tcp_conn_segment(&e->tcp, &f->tcp, f, dir, &seg);
     if (sensor_tcp_conn_is_done(&f->tcp))
         sensor_flow_close(e->flows, f,

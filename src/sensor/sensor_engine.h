@@ -15,6 +15,7 @@
  * before the flow is freed. flow->app is the callbacks' to use. A callback must not call the
  * engine.
  *
+ * A SYN with a new ISN on a known port pair closes the old flow (REUSED) and opens another.
  * Flows are created by a SYN or by a segment that carries data; a bare ACK, FIN or RST of an
  * unknown connection (the tail of a flow already closed) creates nothing.
  * Defaults (sensor_engine_cfg_defaults): 64 MiB and 262,144 flows overall, 1 MiB and 1,024

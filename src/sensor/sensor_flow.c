@@ -299,6 +299,7 @@ sensor_flow_close_name(enum sensor_flow_close reason)
         [SENSOR_FLOW_CLOSE_IDLE] = "idle",
         [SENSOR_FLOW_CLOSE_SHED] = "shed",
         [SENSOR_FLOW_CLOSE_END_OF_INPUT] = "end_of_input",
+        [SENSOR_FLOW_CLOSE_REUSED] = "reused",
     };
     if ((unsigned)reason >= SENSOR_FLOW_CLOSE_COUNT)
         return "unknown";

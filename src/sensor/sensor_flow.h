@@ -35,6 +35,7 @@ enum sensor_flow_close {
     SENSOR_FLOW_CLOSE_IDLE,
     SENSOR_FLOW_CLOSE_SHED,
     SENSOR_FLOW_CLOSE_END_OF_INPUT,
+    SENSOR_FLOW_CLOSE_REUSED, /* a new SYN on the same port pair starts another connection */
     SENSOR_FLOW_CLOSE_COUNT
 };
 
@@ -106,7 +107,7 @@ const struct sensor_flow_stats *sensor_flow_stats(const struct sensor_flow_table
 /* sensor_flow_is_smtp_port - 25, 465, 587, 2525 */
 bool sensor_flow_is_smtp_port(uint16_t port);
 
-/* sensor_flow_close_name - "fin", "rst", "idle", "shed", "end_of_input" */
+/* sensor_flow_close_name - "fin", "rst", "idle", "shed", "end_of_input", "reused" */
 const char *sensor_flow_close_name(enum sensor_flow_close reason);
 
 #endif

@@ -386,6 +386,8 @@ sensor_tcp_conn_segment(const struct sensor_tcp_cfg *cfg, struct sensor_tcp_conn
         if (!s->started) {
             s->started = true;
             s->next_seq = seq + 1;
+            s->syn_seen = true;
+            s->isn = seq;
         }
         seq++; /* data on a SYN (TCP Fast Open) follows the SYN's sequence number */
     } else if (!s->started) {
@@ -415,6 +417,19 @@ sensor_tcp_conn_finish(const struct sensor_tcp_cfg *cfg, struct sensor_tcp_conn 
         struct ctx x = {cfg, &c->dir[d], flow, (enum sensor_dir)d};
         flush(&x);
     }
+}
+
+/* sensor_tcp_conn_is_new_syn - a SYN retransmission carries the same ISN; another ISN is a new
+ * connection on the same port pair */
+bool
+sensor_tcp_conn_is_new_syn(const struct sensor_tcp_conn *c, enum sensor_dir dir,
+                           const struct sensor_tcp_seg *seg)
+{
+    const struct sensor_tcp_stream *s = &c->dir[dir];
+
+    if ((seg->flags & (SENSOR_TCP_SYN | SENSOR_TCP_ACK | SENSOR_TCP_RST)) != SENSOR_TCP_SYN)
+        return false;
+    return s->started && (!s->syn_seen || s->isn != seg->seq);
 }
 
 bool

@@ -75,9 +75,11 @@ struct sensor_tcp_stats {
 struct sensor_tcp_qseg;
 
 struct sensor_tcp_stream {
-    bool started;      /* next_seq is meaningful */
-    bool fin_seen;     /* fin_seq is meaningful */
-    bool done;         /* FIN delivered or RST */
+    bool started;  /* next_seq is meaningful */
+    bool fin_seen; /* fin_seq is meaningful */
+    bool done;     /* FIN delivered or RST */
+    bool syn_seen; /* isn is meaningful */
+    uint32_t isn;
     uint32_t next_seq; /* the next byte to deliver */
     uint32_t fin_seq;
     struct sensor_tcp_qseg *queue; /* sorted by sequence, never overlapping, all after next_seq */
@@ -102,6 +104,11 @@ void sensor_tcp_conn_segment(const struct sensor_tcp_cfg *cfg, struct sensor_tcp
  * every hole, delivering queued data after gap events */
 void sensor_tcp_conn_finish(const struct sensor_tcp_cfg *cfg, struct sensor_tcp_conn *c,
                             void *flow);
+
+/* sensor_tcp_conn_is_new_syn - seg is a SYN (without ACK) that cannot belong to this connection:
+ * the direction already started from another SYN, or mid-stream. The port pair was reused. */
+bool sensor_tcp_conn_is_new_syn(const struct sensor_tcp_conn *c, enum sensor_dir dir,
+                                const struct sensor_tcp_seg *seg);
 
 /* sensor_tcp_conn_is_done - both directions ended (FIN each way) or the connection was reset */
 bool sensor_tcp_conn_is_done(const struct sensor_tcp_conn *c);

@@ -298,6 +298,35 @@ test_idle_timeout_flushes(void **state)
 }
 
 static void
+test_port_reuse(void **state)
+{
+    struct sensor_engine_cfg cfg;
+    struct rec r;
+
+    sensor_engine_cfg_defaults(&cfg);
+    struct sensor_engine *e = engine(&r, &cfg);
+    send4(e, 0, CLI, 40000, true, 100, 0, SYN, NULL);
+    send4(e, 1, CLI, 40000, true, 100, 0, SYN, NULL); /* retransmitted SYN: same connection */
+    send4(e, 2, CLI, 40000, true, 101, 0, PA, "EHLO one\r\n");
+    assert_int_equal(r.opened, 1);
+    /* the same port pair, a new ISN: the first connection is over, a second begins */
+    send4(e, 3, CLI, 40000, true, 7000, 0, SYN, NULL);
+    send4(e, 4, CLI, 40000, true, 7001, 0, PA, "EHLO two\r\n");
+    assert_int_equal(r.opened, 2);
+    assert_int_equal(r.closed[SENSOR_FLOW_CLOSE_REUSED], 1);
+    assert_string_equal(r.out[0].data, "EHLO one\r\n<reused>");
+    assert_int_equal(sensor_engine_stats(e)->delivered[0], 20);
+    /* a connection picked up mid-stream, then a SYN: also a new connection */
+    send4(e, 5, CLI + 1, 40001, true, 500, 0, PA, "DATA\r\n");
+    send4(e, 6, CLI + 1, 40001, true, 9000, 0, SYN, NULL);
+    assert_int_equal(r.opened, 4);
+    assert_int_equal(r.closed[SENSOR_FLOW_CLOSE_REUSED], 2);
+    sensor_engine_finish(e);
+    sensor_engine_free(e);
+    rec_release(&r);
+}
+
+static void
 test_shedding_exact(void **state)
 {
     struct sensor_engine_cfg cfg;
@@ -398,10 +427,11 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_vlan_session),           cmocka_unit_test(test_fragmented_segment),
-        cmocka_unit_test(test_ipv6_sll2_session),      cmocka_unit_test(test_rst_closes),
-        cmocka_unit_test(test_idle_timeout_flushes),   cmocka_unit_test(test_shedding_exact),
-        cmocka_unit_test(test_memory_cap_with_queues), cmocka_unit_test(test_what_opens_nothing),
+        cmocka_unit_test(test_vlan_session),         cmocka_unit_test(test_fragmented_segment),
+        cmocka_unit_test(test_ipv6_sll2_session),    cmocka_unit_test(test_rst_closes),
+        cmocka_unit_test(test_idle_timeout_flushes), cmocka_unit_test(test_port_reuse),
+        cmocka_unit_test(test_shedding_exact),       cmocka_unit_test(test_memory_cap_with_queues),
+        cmocka_unit_test(test_what_opens_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
