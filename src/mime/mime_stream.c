@@ -368,22 +368,54 @@ header_line(struct mime_stream *m, bool lf, uint64_t next)
     m->line_long = false;
 }
 
+/* long_to_body - a header line past max_line with no colon begins the body (or the nested
+ * message), as a shorter one would: it is content, not a header to cut short */
+static void
+long_to_body(struct mime_stream *m, uint64_t at)
+{
+    struct ms_frame *f = top(m);
+    size_t n = m->line.len;
+
+    ms_headers_done(m, true);
+    if (f->kind == MS_MESSAGE) {
+        struct buf saved = m->line;
+
+        buf_init(&m->line, 0);
+        push(m, at);
+        buf_release(&m->line);
+        m->line = saved; /* the nested message's first line, still too long */
+        return;
+    }
+    if (n && m->line.data[n - 1] == '\r') {
+        n--;
+        m->held_cr = true;
+    }
+    content_copy(m, (const uint8_t *)m->line.data, n);
+    buf_reset(&m->line);
+    m->ls = MS_MID;
+}
+
 /* feed_header - bytes of a header section; returns where the section's scan stopped */
 static const uint8_t *
 feed_header(struct mime_stream *m, const uint8_t *p, const uint8_t *end)
 {
     const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
     const uint8_t *e = nl ? nl : end;
-    size_t n = (size_t)(e - p);
 
-    if (m->line.len + n > m->lim.max_line) {
-        size_t room = m->line.len < m->lim.max_line ? m->lim.max_line - m->line.len : 0;
-        if (!m->line_long)
-            ms_anomaly(m, top(m), MIME_ANOM_LONG_LINE, "header");
-        m->line_long = true;
-        n = room;
+    if (!m->line_long && m->line.len + (size_t)(e - p) > m->lim.max_line) {
+        size_t room = m->lim.max_line - m->line.len;
+
+        buf_append(&m->line, p, room);
+        p += room;
+        if (!is_field_line(m, (const uint8_t *)m->line.data, m->line.len)) {
+            long_to_body(m, pos(m, p) - m->line.len);
+            return p;
+        }
+        ms_anomaly(m, top(m), MIME_ANOM_LONG_LINE, "header");
+        m->line_long = true; /* a field: the rest of the line is dropped */
     }
-    buf_append(&m->line, p, n);
+    if (!m->line_long)
+        buf_append(&m->line, p, (size_t)(e - p));
     if (!nl)
         return end;
     header_line(m, true, pos(m, nl + 1));

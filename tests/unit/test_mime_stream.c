@@ -543,6 +543,23 @@ test_long_line(void **state)
     assert_int_equal(part(r, "1")->body.len, 3 + 200 + 1 + 5);
     assert_int_equal(r->anomalies, A(LONG_LINE));
     rec_free(r);
+
+    /* a long header field is cut (flagged); a long line with no colon begins the body */
+    buf_reset(&msg);
+    buf_append_str(&msg, "X-Long: ");
+    for (int i = 0; i < 200; i++)
+        buf_append(&msg, "x", 1);
+    buf_append_str(&msg, "\nSubject: s\n");
+    for (int i = 0; i < 200; i++)
+        buf_append(&msg, "A", 1);
+    buf_append_str(&msg, "\r\nmore\n");
+    r = rec_run_checked(msg.data, msg.len, &lim);
+    assert_paths(r, "0");
+    assert_int_equal(part(r, "0")->text.len, 200 + 2 + 5);
+    assert_memory_equal(part(r, "0")->text.data + 200, "\r\nmore\n", 7);
+    assert_int_equal(r->anomalies, A(LONG_LINE) | A(HEADER));
+    assert_non_null(strstr(r->trace.data, "H 0 Subject: s\n"));
+    rec_free(r);
     buf_release(&msg);
 }
 
