@@ -648,8 +648,10 @@ mime_stream_new(const struct mime_stream_limits *lim, const struct mime_stream_c
     struct mime_stream *m = xcalloc(1, sizeof *m);
 
     m->lim = lim ? *lim : mime_stream_limits_default();
-    if (m->lim.max_line < 80)
+    if (m->lim.max_line < 80) /* room for any boundary line */
         m->lim.max_line = 80;
+    if (m->lim.max_depth > 1000) /* the stack is allocated whole */
+        m->lim.max_depth = 1000;
     if (cb)
         m->cb = *cb;
     m->ctx = ctx;

@@ -121,12 +121,12 @@ struct mime_stream_callbacks {
 };
 
 struct mime_stream_limits {
-    unsigned max_depth;       /* nesting (multipart + message/rfc822); default 20 */
+    unsigned max_depth;       /* nesting (multipart + message/rfc822); default 20, at most 1000 */
     unsigned max_parts;       /* default 1000 */
     size_t max_header_bytes;  /* per header section; default 256 KB */
     uint64_t max_part_bytes;  /* decoded bytes per part; default 64 MB */
     uint64_t max_total_bytes; /* decoded bytes per message; default 256 MB */
-    size_t max_line;          /* bytes of a line kept while looking for a boundary; 64 KB */
+    size_t max_line;          /* bytes of a line kept while looking for a boundary; 64 KB, >= 80 */
 };
 
 struct mime_stream;
