@@ -186,7 +186,7 @@ segment(struct sensor_engine *e, const struct sensor_packet *p, uint64_t ts)
         sensor_flow_close(e->flows, f,
                           f->tcp.reset ? SENSOR_FLOW_CLOSE_RST : SENSOR_FLOW_CLOSE_FIN);
     else
-        sensor_flow_charge(e->flows, f, sensor_tcp_conn_mem(&f->tcp));
+        sensor_flow_charge(e->flows, f, sensor_tcp_conn_mem(&f->tcp) + f->app_mem);
 }
 
 /* sensor_engine_frame - the whole pipeline for one frame */

@@ -12,8 +12,10 @@
  * Callbacks (cfg.ctx first): flow_open(flow) when a flow is created; data(flow, dir, bytes,
  * len) for in-order bytes (valid during the call only); event(flow, dir, ev, count) for gaps,
  * overlaps that differ, FIN and RST; flow_close(flow, reason) after reassembly was flushed and
- * before the flow is freed. flow->app is the callbacks' to use. A callback must not call the
- * engine.
+ * before the flow is freed. flow->app is the callbacks' to use; what they keep for a flow they
+ * report in flow->app_mem, which counts against max_mem after each segment like the
+ * reassembly queues, so the consumer's state is shed with the flow that holds it. A callback must
+ * not call the engine.
  *
  * A SYN with a new ISN on a known port pair closes the old flow (REUSED) and opens another.
  * Flows are created by a SYN or by a segment that carries data; a bare ACK, FIN or RST of an

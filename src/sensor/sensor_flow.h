@@ -50,7 +50,8 @@ struct sensor_flow {
     uint64_t first_ts, last_ts;
     bool smtp_port; /* the server port is a well-known SMTP port */
     struct sensor_tcp_conn tcp;
-    void *app; /* the owner's per-flow state */
+    void *app;      /* the owner's per-flow state */
+    size_t app_mem; /* what the owner holds for it: the engine charges it against max_mem */
     /* the table's */
     struct sensor_flow *hnext, *newer, *older;
     uint32_t hash;

@@ -326,6 +326,39 @@ test_port_reuse(void **state)
     rec_release(&r);
 }
 
+/* hold_app_mem - a consumer that keeps 10 KB per flow, as an SMTP parser with buffers would */
+static void
+hold_app_mem(void *ctx, struct sensor_flow *f, enum sensor_dir dir, const uint8_t *b, size_t len)
+{
+    f->app_mem = 10 * 1024;
+}
+
+static void
+test_app_mem_counts(void **state)
+{
+    struct sensor_engine_cfg cfg;
+    struct rec r;
+
+    sensor_engine_cfg_defaults(&cfg);
+    cfg.max_mem = 100 * 1024;
+    struct sensor_engine *e = engine(&r, &cfg);
+    cfg.data = hold_app_mem;
+    e = sensor_engine_free(e);
+    e = sensor_engine_new(&cfg);
+    for (uint32_t i = 0; i < 50; i++) {
+        send4(e, i, CLI + i, (uint16_t)(30000 + i), true, 1, 0, PA, "NOOP\r\n");
+        assert_true(sensor_flow_mem(sensor_engine_flows(e)) <= cfg.max_mem);
+    }
+    /* 10 KB each in 100 KB, with the table's own bytes: at most 9 flows held */
+    assert_true(sensor_flow_count(sensor_engine_flows(e)) <= 9);
+    assert_true(sensor_flow_count(sensor_engine_flows(e)) >= 5);
+    assert_int_equal(r.closed[SENSOR_FLOW_CLOSE_SHED] + sensor_flow_count(sensor_engine_flows(e)),
+                     50);
+    sensor_engine_finish(e);
+    sensor_engine_free(e);
+    rec_release(&r);
+}
+
 static void
 test_shedding_exact(void **state)
 {
@@ -427,11 +460,11 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_vlan_session),         cmocka_unit_test(test_fragmented_segment),
-        cmocka_unit_test(test_ipv6_sll2_session),    cmocka_unit_test(test_rst_closes),
-        cmocka_unit_test(test_idle_timeout_flushes), cmocka_unit_test(test_port_reuse),
-        cmocka_unit_test(test_shedding_exact),       cmocka_unit_test(test_memory_cap_with_queues),
-        cmocka_unit_test(test_what_opens_nothing),
+        cmocka_unit_test(test_vlan_session),           cmocka_unit_test(test_fragmented_segment),
+        cmocka_unit_test(test_ipv6_sll2_session),      cmocka_unit_test(test_rst_closes),
+        cmocka_unit_test(test_idle_timeout_flushes),   cmocka_unit_test(test_port_reuse),
+        cmocka_unit_test(test_app_mem_counts),         cmocka_unit_test(test_shedding_exact),
+        cmocka_unit_test(test_memory_cap_with_queues), cmocka_unit_test(test_what_opens_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
