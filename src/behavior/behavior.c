@@ -66,7 +66,7 @@ behavior_config_defaults(struct behavior_config *c)
     c->on_state_unavailable = BEHAVIOR_ACCEPT;
     c->bounds.max_keys = 10000;
     c->bounds.max_subjects = 10000;
-    c->bounds.max_values = 1000;
+    c->bounds.max_values = 256;
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)

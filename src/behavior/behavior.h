@@ -77,7 +77,7 @@ struct behavior_config {
     unsigned first_seen_relations; /* bit (1 << relation) per relation on; all by default */
     int utc_offset_min;            /* local time of the hour-of-day profile, -840..840 */
     enum behavior_action on_state_unavailable; /* ACCEPT (default) or DEFER */
-    struct behavior_mem_limits bounds; /* 10,000 keys per kind, 10,000 subjects, 1,000 values */
+    struct behavior_mem_limits bounds; /* 10,000 keys per kind, 10,000 subjects, 256 values */
     struct behavior_hash_key seed;     /* secret: pick at random (getrandom) at start-up */
 };
 

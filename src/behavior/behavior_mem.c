@@ -61,6 +61,14 @@ behavior_mem_fs_seed(const struct behavior_mem *m)
     return &m->fs_seed;
 }
 
+uint32_t
+behavior_mem_max_values(const struct behavior_mem *m, enum behavior_relation rel)
+{
+    if (rel == BEHAVIOR_REL_SMTP_HOST)
+        return m->lim.max_subjects > UINT32_MAX ? UINT32_MAX : (uint32_t)m->lim.max_subjects;
+    return m->lim.max_values;
+}
+
 size_t
 behavior_mem_key_count(const struct behavior_mem *m, enum behavior_kind kind)
 {
@@ -202,7 +210,7 @@ mem_first_seen_add(void *ctx, enum behavior_relation rel, const char *subject, s
     struct behavior_fs_set *s = behavior_mem_subject(m, rel, subject, subject_len, true);
     uint64_t h = behavior_hash(&m->fs_seed, value, value_len);
 
-    *out = behavior_fs_set_add(s, h, now_ms, learning_ms, m->lim.max_values);
+    *out = behavior_fs_set_add(s, h, now_ms, learning_ms, behavior_mem_max_values(m, rel));
     return 0;
 }
 

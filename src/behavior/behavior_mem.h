@@ -4,8 +4,9 @@
  * first-seen relation, a bounded LRU table of subjects, each with its set of value hashes.
  *
  * Bounds (struct behavior_mem_limits): max_keys per key kind, max_subjects per relation,
- * max_values per subject. A full table sheds its least recently used entry, so memory stays
- * bounded whatever the traffic (about 3.4 kB per key; 16 bytes per first-seen value at most).
+ * max_values per subject (the smtp_host relation keeps every host in its one set, so that set
+ * is bounded by max_subjects instead). A full table sheds its least recently used entry, so memory
+ * stays bounded whatever the traffic (about 3.4 kB per key; 16 bytes per first-seen value at most).
  * A shed key starts again from nothing: warm-up and learning restart, so shedding never
  * raises an alert.
  *
@@ -49,6 +50,8 @@ void behavior_mem_store(struct behavior_mem *m, struct behavior_store *out);
 
 const struct behavior_mem_limits *behavior_mem_get_limits(const struct behavior_mem *m);
 const struct behavior_hash_key *behavior_mem_fs_seed(const struct behavior_mem *m);
+/* behavior_mem_max_values - how many values one subject of rel may hold */
+uint32_t behavior_mem_max_values(const struct behavior_mem *m, enum behavior_relation rel);
 /* behavior_mem_key_count - keys held for one kind */
 size_t behavior_mem_key_count(const struct behavior_mem *m, enum behavior_kind kind);
 size_t behavior_mem_subject_count(const struct behavior_mem *m, enum behavior_relation rel);

@@ -280,7 +280,7 @@ load_set(struct behavior_mem *m, int rel, const void *subject, int slen, sqlite3
             v = (v << 8) | h[i + j];
         if (v == 0)
             return false;
-        behavior_fs_set_insert(set, v, behavior_mem_get_limits(m)->max_values);
+        behavior_fs_set_insert(set, v, behavior_mem_max_values(m, rel));
     }
     return true;
 }

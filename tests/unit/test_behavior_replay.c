@@ -409,6 +409,43 @@ test_first_seen_relations(void **state)
     behavior_free(b);
 }
 
+/* test_smtp_hosts_past_max_values - the one smtp_host set is bounded by max_subjects, not by
+ * the per-subject max_values: a network of many hosts still learns them all */
+static void
+test_smtp_hosts_past_max_values(void **state)
+{
+    struct behavior_config c;
+    struct behavior_txn txn = {0};
+    struct tally t = {0};
+    char host[32];
+    struct behavior *b;
+
+    behavior_config_defaults(&c);
+    c.bounds.max_values = 4;
+    c.bounds.max_subjects = 100;
+    c.first_seen_learning_ms = DAY;
+    b = engine(&c);
+    txn.client_addr = host;
+    for (int i = 0; i < 50; i++) {
+        snprintf(host, sizeof host, "10.0.0.%d", i);
+        observe_at(b, &txn, T0 + (uint64_t)i * MIN, &t);
+    }
+    snprintf(host, sizeof host, "10.0.0.7");
+    observe_at(b, &txn, T0 + 2 * DAY, &t);
+    assert_int_equal(t.first_seen, 0);
+    snprintf(host, sizeof host, "10.0.9.9");
+    observe_at(b, &txn, T0 + 2 * DAY, &t);
+    assert_int_equal(t.first_seen, 1);
+    assert_string_equal(t.last_first_seen.value, "10.0.9.9");
+    /* past max_subjects hosts the set is saturated: no alert, nothing grows */
+    for (int i = 0; i < 60; i++) {
+        snprintf(host, sizeof host, "10.1.0.%d", i);
+        observe_at(b, &txn, T0 + 3 * DAY, &t);
+    }
+    assert_int_equal(t.first_seen, 1 + 49); /* 49 more fill the set to 100; 11 find it full */
+    behavior_free(b);
+}
+
 /* test_key_flood_bounded - 200,000 distinct senders through an engine bounded at 1,000 keys a
  * kind: the tables stay at their bound, the newest keys are kept, no alert is raised */
 static void
@@ -443,11 +480,17 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_spike_one_alert),      cmocka_unit_test(test_spike_every_key_once),
-        cmocka_unit_test(test_no_alert_in_warmup),   cmocka_unit_test(test_min_volume),
-        cmocka_unit_test(test_diurnal_no_alert),     cmocka_unit_test(test_office_steps_no_alert),
-        cmocka_unit_test(test_diurnal_then_spike),   cmocka_unit_test(test_first_seen_dest),
-        cmocka_unit_test(test_first_seen_relations), cmocka_unit_test(test_key_flood_bounded),
+        cmocka_unit_test(test_spike_one_alert),
+        cmocka_unit_test(test_spike_every_key_once),
+        cmocka_unit_test(test_no_alert_in_warmup),
+        cmocka_unit_test(test_min_volume),
+        cmocka_unit_test(test_diurnal_no_alert),
+        cmocka_unit_test(test_office_steps_no_alert),
+        cmocka_unit_test(test_diurnal_then_spike),
+        cmocka_unit_test(test_first_seen_dest),
+        cmocka_unit_test(test_first_seen_relations),
+        cmocka_unit_test(test_smtp_hosts_past_max_values),
+        cmocka_unit_test(test_key_flood_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
