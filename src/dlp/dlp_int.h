@@ -266,7 +266,8 @@ struct dlp_stream {
     size_t nbm;
     bool failed;
     uint8_t val[DLP_MAX_TOKEN + 64];
-    uint8_t *win; /* the bytes around a candidate, searched for context words */
+    uint8_t *win;               /* the bytes around a candidate, searched for context words */
+    uint8_t pad[64 + 256 + 64]; /* the end of a piece, copied for Hyperscan (hs_feed) */
 };
 
 /* dlp_stream_byte - the byte at stream offset off, -1 when not held */

@@ -10,6 +10,8 @@
 #define CHUNK 65536 /* a feed is scanned in pieces of this size, to bound the queues */
 #define BM_MAX 512  /* block-database matches kept per region */
 #define RX_FLAG 0x80000000u
+#define PAD 64       /* room around a copied piece end (hs_feed) */
+#define PAD_TAIL 256 /* pieces this short are scanned from the copy whole */
 
 static bool
 is_digit(int c)
@@ -561,6 +563,28 @@ ring_put(struct dlp_stream *s, const uint8_t *p, size_t n, uint64_t at)
     memcpy(s->ring, p + first, n - first);
 }
 
+/*
+ * hs_feed - one piece into a Hyperscan stream. Hyperscan 5.4's AVX-512 VBMI literal matcher
+ * (fat Teddy) loads 32 bytes where fewer are left, reading past the end of the buffer (fixed in
+ * vectorscan, PR #333; fuzz_dlp_engine hit it as a SIGSEGV when a piece ended at an unmapped
+ * page). So the last bytes of each piece (all of a short one) are scanned from a copy with
+ * PAD bytes of room either side; the stream sees the same bytes in the same order.
+ */
+static int
+hs_feed(struct dlp_stream *s, hs_stream_t *st, const uint8_t *p, size_t n, match_event_handler fn)
+{
+    size_t tail = n <= PAD_TAIL ? n : PAD;
+
+    if (n > tail && hs_scan_stream(st, (const char *)p, (unsigned)(n - tail), 0, s->scratch, fn,
+                                   s) != HS_SUCCESS)
+        return -1;
+    memcpy(s->pad + PAD, p + n - tail, tail);
+    if (hs_scan_stream(st, (const char *)s->pad + PAD, (unsigned)tail, 0, s->scratch, fn, s) !=
+        HS_SUCCESS)
+        return -1;
+    return 0;
+}
+
 /* scan_piece - scan one piece of at most CHUNK bytes and resolve what is ready */
 static int
 scan_piece(struct dlp_stream *s, const uint8_t *p, size_t n)
@@ -569,11 +593,9 @@ scan_piece(struct dlp_stream *s, const uint8_t *p, size_t n)
     s->curlen = n;
     if (s->e->digit_pat >= 0)
         dlp_digits_scan(s, p, n, s->base);
-    if (s->hot != NULL && hs_scan_stream(s->hot, (const char *)p, (unsigned)n, 0, s->scratch,
-                                         on_hot, s) != HS_SUCCESS)
+    if (s->hot != NULL && hs_feed(s, s->hot, p, n, on_hot) < 0)
         s->failed = true;
-    if (s->rx != NULL &&
-        hs_scan_stream(s->rx, (const char *)p, (unsigned)n, 0, s->scratch, on_rx, s) != HS_SUCCESS)
+    if (s->rx != NULL && hs_feed(s, s->rx, p, n, on_rx) < 0)
         s->failed = true;
     for (size_t i = 0; i < s->e->ndet; i++)
         if (s->edm[i] != NULL)
@@ -635,7 +657,7 @@ dlp_stream_new(const struct dlp_engine *e, dlp_finding_fn fn, void *ctx)
     if (e->rx_db != NULL && hs_open_stream(e->rx_db, 0, &s->rx) != HS_SUCCESS)
         goto out_free;
     s->ring = xmalloc(e->keep);
-    s->win = xmalloc(2 * (e->window + DLP_MAX_CTXWORD) + DLP_MAX_TOKEN + 64);
+    s->win = xmalloc(2 * (e->window + DLP_MAX_CTXWORD) + DLP_MAX_TOKEN + 128); /* see hs_feed */
     s->det_end = xcalloc(e->ndet, sizeof *s->det_end);
     s->rxp = xcalloc(e->ndet, sizeof *s->rxp);
     s->bm = xcalloc(BM_MAX, sizeof *s->bm);
