@@ -9,9 +9,8 @@
  * peers is not one whose first contact with a peer means anything. Two values whose hashes
  * collide count as one (one chance in 2^64 per pair).
  *
- * Memory: 8 bytes a slot, between 2 and 4 slots a value (open addressing, at most half full,
- * doubling). Free the values with
- * behavior_fs_set_release(). Pure; not thread-safe.
+ * Memory: 8 bytes a slot, 2 to 4 slots a value (open addressing, at most half full, grown by
+ * doubling). Free the values with behavior_fs_set_release(). Pure; not thread-safe.
  */
 #ifndef SW_BEHAVIOR_FIRSTSEEN_H
 #define SW_BEHAVIOR_FIRSTSEEN_H
