@@ -100,6 +100,7 @@ sensor_smtp_free(struct sensor_smtp *s)
     buf_release(&s->tls_buf);
     smtp_reply_parser_free(s->rp);
     content_scan_free(s->scan);
+    content_scan_free(s->spare);
     free(s->queue);
     free(s->reply_last);
     free(s->uid);

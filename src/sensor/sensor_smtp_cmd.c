@@ -653,11 +653,10 @@ ss_hold_release(struct sensor_smtp *s)
             pending_pop(s, &p);
         }
         s->greeted = true;
-        ss_reply(s, &r, NULL);
+        ss_reply(s, &r, NULL); /* replays the held bytes, which may hold again */
         free(s->reply_last);
         s->reply_last = keep;
-        if (!s->holding)
-            return;
+        return;
     }
     replay_hold(s);
 }

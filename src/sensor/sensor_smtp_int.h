@@ -48,7 +48,8 @@ struct ss_txn {
     bool bdat, has_message, message_ended, message_complete;
     uint64_t msg_size, gap_bytes;
     char *last_reply;
-    bool has_report; /* the session's content report is this transaction's */
+    struct content_scan *scan; /* after its message: the scan whose report is this one's */
+    const struct content_report *report;
     bool tls;
 };
 
@@ -117,9 +118,14 @@ struct sensor_smtp {
 
     /* transactions, oldest first; cur receives commands */
     struct ss_txn *txns, *cur, *msg; /* msg: the one whose message is streaming */
-    struct content_scan *scan;
-    const struct content_report *report;
+    struct content_scan *scan;       /* the message being read */
+    struct content_scan *spare;      /* an idle scan kept for the next message */
+    size_t held;                     /* scans held by transactions awaiting their final reply */
 };
+
+/* Scans kept for pipelined transactions whose final reply is still to come; past this the
+ * oldest transaction goes out without waiting. */
+#define SS_MAX_HELD_SCANS 4
 
 /* sensor_smtp.c */
 void ss_anomaly(struct sensor_smtp *s, int dir, const char *name);

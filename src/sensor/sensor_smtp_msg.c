@@ -49,6 +49,7 @@ txn_free(struct ss_txn *t)
     free(t->mailfrom);
     free(t->last_reply);
     buf_release(&t->hdr);
+    content_scan_free(t->scan);
     free(t);
 }
 
@@ -339,12 +340,18 @@ txn_emit(struct sensor_smtp *s, struct ss_txn *t)
     r.message_complete = t->message_complete;
     r.msg_size = t->msg_size;
     r.gap_bytes = t->gap_bytes;
-    r.content = t->has_report ? s->report : NULL;
+    r.content = t->report;
     if (s->cb.record != NULL)
         s->cb.record(s->ctx, &r);
-    if (t->has_report)
-        s->report = NULL; /* nobody else needs it: the next message may reset the scan */
-    t->has_report = false;
+    t->report = NULL;
+    if (t->scan != NULL) {
+        s->held--;
+        if (s->spare == NULL)
+            s->spare = t->scan; /* reset when the next message begins */
+        else
+            content_scan_free(t->scan);
+        t->scan = NULL;
+    }
     fields_free(&f);
 }
 
@@ -371,22 +378,18 @@ ss_message_begin(struct sensor_smtp *s, bool bdat)
 {
     struct ss_txn *t = s->cur != NULL ? s->cur : ss_txn_open(s);
 
-    if (s->report != NULL) {
-        /* the report is reset below: the transaction it belongs to goes out first */
-        for (struct ss_txn *e = s->txns; e != NULL; e = e->next) {
-            bool had = e->has_report;
-            if (!e->emitted)
-                txn_emit(s, e);
-            if (had)
-                break;
-        }
-        s->report = NULL;
-    }
-    if (s->opt.content != NULL) {
-        if (s->scan == NULL)
-            s->scan = content_scan_new(s->opt.content);
-        else
+    /* too many reports waiting for their final replies: the oldest go out now */
+    for (struct ss_txn *e = s->txns; e != NULL && s->held >= SS_MAX_HELD_SCANS; e = e->next)
+        if (!e->emitted && e->scan != NULL)
+            txn_emit(s, e);
+    if (s->opt.content != NULL && s->scan == NULL) {
+        if (s->spare != NULL) {
+            s->scan = s->spare;
+            s->spare = NULL;
             content_scan_reset(s->scan);
+        } else {
+            s->scan = content_scan_new(s->opt.content);
+        }
     }
     t->has_message = true;
     t->bdat = bdat;
@@ -449,8 +452,10 @@ ss_message_end(struct sensor_smtp *s, bool complete, bool eod)
     t->message_ended = true;
     t->message_complete = complete && t->gap_bytes == 0;
     if (s->scan != NULL) {
-        s->report = content_scan_end(s->scan);
-        t->has_report = true;
+        t->scan = s->scan;
+        t->report = content_scan_end(t->scan);
+        s->scan = NULL;
+        s->held++;
     }
     if (eod)
         ss_push_eod(s, t);
