@@ -49,6 +49,7 @@ static const struct {
     {"ansi_x3.4-1968", "US-ASCII"},
     {"iso646-us", "US-ASCII"},
     {"csascii", "US-ASCII"},
+    {"ansi-x3.4-1968", "US-ASCII"}, /* as some mailers write the registered name */
     {"iso-8859-1", "ISO-8859-1"},
     {"iso8859-1", "ISO-8859-1"},
     {"iso_8859-1", "ISO-8859-1"},
