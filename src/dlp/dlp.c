@@ -214,11 +214,14 @@ build_hot(struct dlp_engine *e, char *err, size_t errlen)
 
     size_t n = 0;
 
-    e->digit_pat = -1;
+    e->digit_pat = e->passport_pat = -1;
     for (size_t i = 0; i < e->nhot; i++) {
         const struct dlp_hot_pat *p = &e->hot[i];
-        if (p->re == NULL) {
-            e->digit_pat = (int)i; /* dlp_digits.c */
+        if (p->re == NULL) { /* found by dlp_digits.c */
+            if (p->kind == DLP_HOT_REGION)
+                e->digit_pat = (int)i;
+            else
+                e->passport_pat = (int)i;
             continue;
         }
         if (p->lit)

@@ -90,6 +90,24 @@ dlp_digits_chain(const struct dlp_stream *s, const uint8_t *p, size_t n, uint64_
     return 1;
 }
 
+/* passport_end - four digits in a row start at p[j - 4]: a passport number ([MSROD]ddd[A-Z]dddd
+ * or [MSROD]dddddddd) has them as its last four, or its first four after the letter */
+static void
+passport_end(struct dlp_stream *s, const uint8_t *p, size_t n, uint64_t at, size_t j)
+{
+    int64_t rs = (int64_t)j - 4;
+    int c = byte(s, p, n, at, rs - 1);
+
+    if (c == 'M' || c == 'S' || c == 'R' || c == 'O' || c == 'D')
+        dlp_stream_passport(s, at + (uint64_t)rs + 8);
+    if (c >= 'A' && c <= 'Z' && is_digit(byte(s, p, n, at, rs - 2)) &&
+        is_digit(byte(s, p, n, at, rs - 3)) && is_digit(byte(s, p, n, at, rs - 4))) {
+        c = byte(s, p, n, at, rs - 5);
+        if (c == 'M' || c == 'S' || c == 'R' || c == 'O' || c == 'D')
+            dlp_stream_passport(s, at + (uint64_t)rs + 4);
+    }
+}
+
 /* chain_end - four digits in a row end before p[j]: queue their chain unless it is seen whole
  * with fewer than nine digits; one that runs past the piece is checked again when resolved */
 static void
@@ -115,6 +133,8 @@ window_runs(struct dlp_stream *s, uint64_t m, const uint8_t *p, size_t n, uint64
     while (first != 0) {
         unsigned b = (unsigned)__builtin_ctzll(first);
         first &= first - 1;
+        if (s->e->passport_pat >= 0)
+            passport_end(s, p, n, at, i + b + 1);
         /* a run alone in the window (no digit two bytes before it or one byte after its
          * end, so no separator can join it to another): its length is its chain */
         uint64_t rest = b < 63 ? ~m >> (b + 1) : 0;
@@ -156,8 +176,11 @@ dlp_digits_scan(struct dlp_stream *s, const uint8_t *p, size_t n, uint64_t at)
             s->digit_run = 0;
             continue;
         }
-        if (s->digit_run == 3)
+        if (s->digit_run == 3) {
+            if (s->e->passport_pat >= 0)
+                passport_end(s, p, n, at, i + 1);
             chain_end(s, p, n, at, i + 1);
+        }
         if (s->digit_run < 4)
             s->digit_run++;
     }

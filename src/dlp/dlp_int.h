@@ -178,7 +178,8 @@ struct dlp_engine {
     struct dlp_hot_pat *hot; /* copies; custom keywords' `re` owned */
     size_t nhot;
     hs_database_t *hot_db;
-    int digit_pat; /* the digit-run trigger (not compiled: dlp_digits.c), -1 when off */
+    int digit_pat;    /* the digit-run trigger (not compiled: dlp_digits.c), -1 when off */
+    int passport_pat; /* the passport trigger (the same) */
     struct dlp_blk_pat *blk[DLP_FAM_COUNT];
     size_t nblk[DLP_FAM_COUNT];
     hs_database_t *blk_db[DLP_FAM_COUNT];
@@ -281,6 +282,8 @@ void dlp_stream_report(struct dlp_stream *s, int det, uint64_t off, uint64_t end
 /* dlp_stream_digits - queue a digit chain around `end`; `recheck`: it ran past the bytes
  * held, count it again when resolved (dlp_digits.c calls it) */
 void dlp_stream_digits(struct dlp_stream *s, uint64_t end, bool recheck);
+/* dlp_stream_passport - a passport-shaped value may end at `end` (dlp_digits.c calls it) */
+void dlp_stream_passport(struct dlp_stream *s, uint64_t end);
 /* dlp_digits_chain - the chain of digits and single separators around four digits ending at
  * `end` (bytes from p[0..n) at offset `at`, else the ring): 1 nine digits or more (or longer
  * than walked), 0 fewer, -1 it runs past the bytes held and `more` may follow */

@@ -100,7 +100,27 @@ queue_push(struct dlp_queue *q, uint64_t end, uint64_t start, uint32_t pat)
 void
 dlp_stream_digits(struct dlp_stream *s, uint64_t end, bool recheck)
 {
+    if (s->e->digit_pat < 0)
+        return; /* the scan runs for passports only */
     queue_push(&s->tq, end, recheck, (uint32_t)s->e->digit_pat);
+}
+
+void
+dlp_stream_passport(struct dlp_stream *s, uint64_t end)
+{
+    queue_push(&s->tq, end, 0, (uint32_t)s->e->passport_pat);
+}
+
+/* passport_shape - [MSROD]\d{3}[A-Z0-9]\d{4} (the trigger only saw part of it) */
+static bool
+passport_shape(const uint8_t *v)
+{
+    if (strchr("MSROD", v[0]) == NULL || v[0] == '\0')
+        return false;
+    for (int i = 1; i < 9; i++)
+        if (!(is_digit(v[i]) || (i == 4 && is_upper(v[i]))))
+            return false;
+    return true;
 }
 
 /* on_hot - a hot-database match: queue it */
@@ -434,6 +454,11 @@ resolve_token(struct dlp_stream *s, const struct dlp_hot_pat *p, uint64_t end)
         e--; /* a sentence's full stop */
     if (e - off < p->minlen)
         return;
+    if (p->re == NULL) { /* the passport, seen by dlp_digits.c from its last digits only */
+        uint8_t v[9];
+        if (e - off != 9 || dlp_stream_copy(s, off, 9, v) != 9 || !passport_shape(v))
+            return;
+    }
     report_checked(s, p->det, off, e, false);
 }
 
@@ -591,7 +616,7 @@ scan_piece(struct dlp_stream *s, const uint8_t *p, size_t n)
 {
     s->cur = p;
     s->curlen = n;
-    if (s->e->digit_pat >= 0)
+    if (s->e->digit_pat >= 0 || s->e->passport_pat >= 0)
         dlp_digits_scan(s, p, n, s->base);
     if (s->hot != NULL && hs_feed(s, s->hot, p, n, on_hot) < 0)
         s->failed = true;

@@ -463,6 +463,33 @@ test_boundaries(void **state)
     dlp_engine_free(e);
 }
 
+/* both passport forms, whatever the middle letter (an O or an M is also a first letter) */
+static void
+test_passport_forms(void **state)
+{
+    struct dlp_engine *e = engine(NULL);
+    static struct got g;
+    const char t[] = "여권번호: M740O0894 and S123A4567 x M12345678 R1234567890 D12345678 "
+                     "xM12345678 M123456789";
+    static const struct {
+        uint64_t off;
+        int conf;
+        const char *red;
+    } want[] = {
+        {14, 75, "M7*****94"}, {28, 75, "S1*****67"}, {40, 65, "M1*****78"}, {62, 65, "D1*****78"}};
+
+    scan(e, t, strlen(t), 0, &g);
+    assert_int_equal(g.n, 4);
+    for (size_t i = 0; i < 4; i++) {
+        assert_string_equal(g.f[i].det, "kr_passport");
+        assert_int_equal(g.f[i].off, want[i].off);
+        assert_int_equal(g.f[i].len, 9);
+        assert_int_equal(g.f[i].conf, want[i].conf);
+        assert_string_equal(g.f[i].red, want[i].red);
+    }
+    dlp_engine_free(e);
+}
+
 static void
 test_infostealer_shapes(void **state)
 {
@@ -676,6 +703,7 @@ main(void)
         cmocka_unit_test(test_context_window),
         cmocka_unit_test(test_clean_text),
         cmocka_unit_test(test_boundaries),
+        cmocka_unit_test(test_passport_forms),
         cmocka_unit_test(test_infostealer_shapes),
         cmocka_unit_test(test_custom_detectors),
         cmocka_unit_test(test_bad_custom),
