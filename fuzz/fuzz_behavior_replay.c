@@ -1,7 +1,8 @@
 /* fuzz_behavior_replay - a fuzzer-chosen sequence of (clock step, transaction facts, repeat)
  * through the behaviour engine with small bounds: nothing may crash, the tables must stay
- * within their bounds, replies and alerts must be well formed; an optional snapshot round trip
- * at the end must load back the same number of keys. */
+ * within their bounds, replies and alerts must be well formed, an early limit check must agree
+ * with the decision; an optional snapshot round trip at the end must load back the same number
+ * of keys. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -201,7 +202,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         t.size = (uint64_t)next(&in) << (next(&in) % 40);
         repeat = 1 + next(&in) % 64;
         for (unsigned i = 0; i < repeat; i++) {
-            behavior_observe(b, &t, now + i * 500, &r);
+            enum behavior_action early = behavior_check_limits(b, &t, now + i * 500, &r);
+            check_result(&r);
+            /* asking first changes nothing: the decision is the same */
+            if (behavior_observe(b, &t, now + i * 500, &r) != early)
+                broken("check_limits and observe disagree");
             check_result(&r);
         }
         check_bounds(b, &c);
