@@ -48,7 +48,7 @@ struct sensor_smtp_options {
     size_t max_hold;         /* client bytes held while an answer is awaited; default 65536 */
     size_t max_rcpts;        /* recipients kept per transaction; default 100 */
     size_t max_header_bytes; /* header section kept for the fields; default 65536 */
-    size_t max_list;         /* To, Cc and path entries kept; default 100 */
+    size_t max_list;         /* To, Cc, Received path entries kept; default 100 */
     size_t max_pending;      /* commands awaiting a reply; default 128 */
     const uint8_t *pw_salt;  /* non-NULL: report HMAC-SHA-256(salt, password) */
     size_t pw_salt_len;

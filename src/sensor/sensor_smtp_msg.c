@@ -20,6 +20,7 @@ struct ss_fields {
     char *first_received, *second_received, *user_agent;
     char **to, **cc, **path;
     size_t nto, ncc, npath;
+    size_t nhops; /* path entries from Received headers */
 };
 
 struct ss_txn *
@@ -189,9 +190,10 @@ field_received(struct sensor_smtp *s, struct ss_fields *f, const char *v, size_t
     const char *ip = ips[k > 1 ? 1 : 0];
     if (f->npath > 0 && strcmp(f->path[f->npath - 1], ip) == 0)
         return;
-    if (f->npath < s->opt.max_list) {
+    if (f->nhops < s->opt.max_list) {
         f->path = xrealloc(f->path, (f->npath + 1) * sizeof *f->path);
         f->path[f->npath++] = xstrdup(ip);
+        f->nhops++;
     }
 }
 
@@ -229,11 +231,13 @@ fields_extract(struct sensor_smtp *s, const struct ss_txn *t, struct ss_fields *
 {
     struct mime_headers *h = mime_headers_parse(t->hdr.data, t->hdr.len, NULL);
 
-    if (s->resp_h != NULL)
-        list_add(&f->path, &f->npath, s->opt.max_list, xstrdup(s->resp_h));
-    if (s->orig_h != NULL) {
+    /* the endpoints come first and do not count against max_list */
+    for (int i = 0; i < 2; i++) {
+        const char *ep = i == 0 ? s->resp_h : s->orig_h;
+        if (ep == NULL)
+            continue;
         f->path = xrealloc(f->path, (f->npath + 1) * sizeof *f->path);
-        f->path[f->npath++] = xstrdup(s->orig_h);
+        f->path[f->npath++] = xstrdup(ep);
     }
     for (size_t i = 0; i < mime_headers_count(h); i++) {
         const struct mime_header_field *hf = mime_headers_get(h, i);
