@@ -444,9 +444,9 @@ client_gap(struct sensor_smtp *s, uint64_t lost)
         /* a BDAT chunk longer than what is left: its end and the next commands are lost */
         s->resync_in_message = s->mode == SS_DATA;
         if (s->msg != NULL)
-            s->msg->gap_bytes += lost;
+            s->msg->gap_bytes += s->mode == SS_BDAT ? s->bdat_left : lost;
         if (s->mode == SS_BDAT)
-            ss_message_end(s, false, false);
+            ss_message_abort(s);
         s->drop_replies = true; /* the reply to a lost end of data has no place */
     } else if (s->mode == SS_RESYNC && s->resync_in_message) {
         if (s->msg != NULL)

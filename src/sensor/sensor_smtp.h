@@ -81,7 +81,7 @@ struct sensor_smtp_record {
     const char *orig_h, *resp_h;
     uint16_t orig_p, resp_p;
     /* ours */
-    unsigned trans_depth; /* 1-based number of the transaction in the flow */
+    unsigned trans_depth; /* Zeek's: messages answered in the flow before this one began, + 1 */
     const char *helo;
     const char *mailfrom; /* "" for the null path <> */
     int mail_code;

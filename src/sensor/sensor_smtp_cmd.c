@@ -571,6 +571,8 @@ reply_apply(struct sensor_smtp *s, const struct ss_pending *p, const struct smtp
         reply_auth(s, r);
         return;
     }
+    if (p->kind == SS_P_EOD || (p->verb == SMTP_VERB_BDAT && p->last))
+        s->messages++; /* Zeek's messages_transferred: the next transaction's depth */
     switch (p->verb) {
     case SMTP_VERB_MAIL:
         p->txn->mail_code = r->code;
@@ -604,12 +606,13 @@ ss_reply(struct sensor_smtp *s, const struct smtp_reply *r, const char *last_lin
 
     free(s->reply_last);
     s->reply_last = last_line != NULL ? clean_copy(last_line, strlen(last_line)) : NULL;
-    if (!s->greeted && r->code == 220 &&
-        (s->qlen == 0 || pending_at(s, 0)->verb != SMTP_VERB_STARTTLS)) {
+    if (!s->greeted) {
+        /* the greeting answers no command (421 and 554 greetings too); a 220 that comes
+         * after the client's first command was already read is still the greeting */
         s->greeted = true;
-        return;
+        if (s->qlen == 0 || (r->code == 220 && pending_at(s, 0)->verb != SMTP_VERB_STARTTLS))
+            return;
     }
-    s->greeted = true;
     if (s->qlen == 0) {
         if (s->drop_replies || s->mode == SS_TLS)
             return;

@@ -37,6 +37,7 @@ struct ss_txn {
     bool closed;   /* no more commands belong to it */
     bool emitted;
     uint64_t ts_us;
+    unsigned depth;
     char *mailfrom;
     int mail_code;
     struct sensor_smtp_rcpt *rcpts; /* addr owned (cast away const on free) */
@@ -114,7 +115,7 @@ struct sensor_smtp {
     struct buf tls_buf;
     char *tls_version, *tls_sni;
     bool auth_pending_record; /* AUTH seen with no transaction after it */
-    unsigned trans_depth;
+    unsigned messages;        /* final replies to messages seen (Zeek's messages_transferred) */
 
     /* transactions, oldest first; cur receives commands */
     struct ss_txn *txns, *cur, *msg; /* msg: the one whose message is streaming */
@@ -150,6 +151,7 @@ void ss_txn_free_all(struct sensor_smtp *s);
 void ss_message_begin(struct sensor_smtp *s, bool bdat);
 void ss_message_bytes(struct sensor_smtp *s, const uint8_t *p, size_t n);
 void ss_message_end(struct sensor_smtp *s, bool complete, bool eod);
+void ss_message_abort(struct sensor_smtp *s);
 void ss_emit_session_record(struct sensor_smtp *s);
 
 #endif

@@ -32,6 +32,7 @@ ss_txn_open(struct sensor_smtp *s)
     buf_init(&t->hdr, s->opt.max_header_bytes);
     t->hdr_bol = true;
     t->ts_us = s->now;
+    t->depth = s->messages + 1;
     while (*tail != NULL)
         tail = &(*tail)->next;
     *tail = t;
@@ -292,6 +293,21 @@ fields_free(struct ss_fields *f)
     free(f->path);
 }
 
+/* txn_drop_scan - t's report is no longer needed: its scan becomes the spare */
+static void
+txn_drop_scan(struct sensor_smtp *s, struct ss_txn *t)
+{
+    t->report = NULL;
+    if (t->scan == NULL)
+        return;
+    s->held--;
+    if (s->spare == NULL)
+        s->spare = t->scan; /* reset when the next message begins */
+    else
+        content_scan_free(t->scan);
+    t->scan = NULL;
+}
+
 /* txn_emit - build the record of t and hand it out */
 static void
 txn_emit(struct sensor_smtp *s, struct ss_txn *t)
@@ -307,7 +323,7 @@ txn_emit(struct sensor_smtp *s, struct ss_txn *t)
     r.resp_h = s->resp_h;
     r.orig_p = s->orig_p;
     r.resp_p = s->resp_p;
-    r.trans_depth = ++s->trans_depth;
+    r.trans_depth = t->depth;
     r.helo = s->helo;
     r.mailfrom = t->mailfrom;
     r.mail_code = t->mail_code;
@@ -347,15 +363,7 @@ txn_emit(struct sensor_smtp *s, struct ss_txn *t)
     r.content = t->report;
     if (s->cb.record != NULL)
         s->cb.record(s->ctx, &r);
-    t->report = NULL;
-    if (t->scan != NULL) {
-        s->held--;
-        if (s->spare == NULL)
-            s->spare = t->scan; /* reset when the next message begins */
-        else
-            content_scan_free(t->scan);
-        t->scan = NULL;
-    }
+    txn_drop_scan(s, t);
     fields_free(&f);
 }
 
@@ -395,7 +403,13 @@ ss_message_begin(struct sensor_smtp *s, bool bdat)
             s->scan = content_scan_new(s->opt.content);
         }
     }
+    /* a new message of the same transaction (DATA after a broken BDAT) replaces the first */
+    txn_drop_scan(s, t);
+    buf_reset(&t->hdr);
+    t->hdr_done = t->hdr_cr = false;
+    t->hdr_bol = true;
     t->has_message = true;
+    t->message_ended = false;
     t->bdat = bdat;
     s->msg = t;
 }
@@ -445,13 +459,14 @@ ss_message_bytes(struct sensor_smtp *s, const uint8_t *p, size_t n)
         content_scan_feed(s->scan, p, n);
 }
 
-void
-ss_message_end(struct sensor_smtp *s, bool complete, bool eod)
+/* message_finish - the message is over: its report, its end marks */
+static struct ss_txn *
+message_finish(struct sensor_smtp *s, bool complete)
 {
     struct ss_txn *t = s->msg;
 
     if (t == NULL)
-        return;
+        return NULL;
     s->msg = NULL;
     t->message_ended = true;
     t->message_complete = complete && t->gap_bytes == 0;
@@ -461,6 +476,32 @@ ss_message_end(struct sensor_smtp *s, bool complete, bool eod)
         s->scan = NULL;
         s->held++;
     }
+    return t;
+}
+
+/* ss_message_abort - the rest of the message was lost; the transaction goes on (the client
+ * may send more chunks, or DATA, for it) */
+void
+ss_message_abort(struct sensor_smtp *s)
+{
+    message_finish(s, false);
+}
+
+void
+ss_message_end(struct sensor_smtp *s, bool complete, bool eod)
+{
+    struct ss_txn *t = s->msg;
+
+    if (t == NULL) {
+        /* the message was cut earlier (a gap): its transaction still ends here */
+        if (s->cur != NULL && s->cur->has_message) {
+            if (eod)
+                ss_push_eod(s, s->cur);
+            ss_txn_close(s, s->cur);
+        }
+        return;
+    }
+    message_finish(s, complete);
     if (eod)
         ss_push_eod(s, t);
     ss_txn_close(s, t);

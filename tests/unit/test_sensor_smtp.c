@@ -290,7 +290,8 @@ test_data_refused(void **state)
     assert_string_equal(field(&g, 0, "mailfrom"), "a@b.example");
     assert_string_equal(field(&g, 0, "last_reply"), "554 5.5.1 No valid recipients");
     assert_string_equal(field(&g, 0, "has_message"), "0");
-    assert_string_equal(field(&g, 1, "trans_depth"), "2");
+    /* Zeek's depth: no message was answered before it */
+    assert_string_equal(field(&g, 1, "trans_depth"), "1");
     assert_string_equal(field(&g, 1, "mailfrom"), "e@f.example");
     assert_string_equal(field(&g, 1, "rcptto"), "g@h.example:250");
     got_release(&g);
@@ -349,6 +350,54 @@ test_bdat_zero_last_and_bad_size(void **state)
     assert_string_equal(field(&g, 0, "message_complete"), "1");
     assert_string_equal(field(&g, 0, "last_reply"), "250 queued");
     assert_string_equal(EV(g), "anomaly:0:bdat_bad_size\n");
+    got_release(&g);
+}
+
+static void
+test_bdat_gap_then_data(void **state)
+{
+    /* the hole swallows the end of a chunk and what followed; the client then sends DATA for
+     * the same transaction (Zeek's smtp-bdat-gap capture) */
+    static const struct step st[] = {
+        {1, "220 mx\r\n", 0},
+        {0, "EHLO c\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<b@d.example>\r\nBDAT 50\r\n", 0},
+        {0, "Subject: lost\r\n", 0},
+        {0, NULL, 1000},
+        {0, "DATA\r\n", 0},
+        {1, "250 mx\r\n250 Ok\r\n250 Ok\r\n250 Ok\r\n354 go\r\n", 0},
+        {0, "Subject: found\r\n\r\nx\r\n.\r\nQUIT\r\n", 0},
+        {1, "250 OK: message queued\r\n221 bye\r\n", 0},
+    };
+    struct sensor_smtp_options o = opts(state);
+    struct got g;
+
+    run_steps(&o, st, N(st), 0, &g);
+    assert_int_equal(g.nrec, 1);
+    assert_string_equal(field(&g, 0, "subject"), "found");
+    assert_string_equal(field(&g, 0, "gap_bytes"), "35");
+    assert_string_equal(field(&g, 0, "message_complete"), "0");
+    assert_string_equal(field(&g, 0, "last_reply"), "250 OK: message queued");
+    assert_string_equal(field(&g, 0, "content"), "accept");
+    assert_string_equal(EV(g), "gap:0:1000\n");
+    got_release(&g);
+}
+
+static void
+test_refusing_greeting(void **state)
+{
+    /* a 554 greeting answers no command: the EHLO gets the 250, MAIL the 503 */
+    static const struct step st[] = {
+        {1, "554 no service here\r\n", 0},
+        {0, "EHLO c\r\nMAIL FROM:<a@c.example>\r\n", 0},
+        {1, "250 hi\r\n503 5.5.1 bad sequence\r\n", 0},
+    };
+    struct sensor_smtp_options o = opts(state);
+    struct got g;
+
+    run_steps(&o, st, N(st), 0, &g);
+    assert_int_equal(g.nrec, 1);
+    assert_string_equal(field(&g, 0, "mail_code"), "503");
+    assert_string_equal(field(&g, 0, "last_reply"), "503 5.5.1 bad sequence");
     got_release(&g);
 }
 
@@ -483,7 +532,8 @@ test_gap_in_data(void **state)
     assert_string_equal(field(&g, 0, "gap_bytes"), "1500");
     assert_string_equal(field(&g, 0, "message_complete"), "0");
     assert_string_equal(field(&g, 0, "has_message"), "1");
-    assert_string_equal(field(&g, 1, "trans_depth"), "2");
+    /* the reply to the first message went with its lost end: still depth 1 */
+    assert_string_equal(field(&g, 1, "trans_depth"), "1");
     assert_string_equal(field(&g, 1, "mailfrom"), "x@c.example");
     assert_string_equal(field(&g, 1, "rcptto"), "y@d.example:250");
     assert_string_equal(field(&g, 1, "subject"), "second");
@@ -809,6 +859,8 @@ main(void)
         cmocka_unit_test(test_data_refused),
         cmocka_unit_test(test_bdat),
         cmocka_unit_test(test_bdat_zero_last_and_bad_size),
+        cmocka_unit_test(test_bdat_gap_then_data),
+        cmocka_unit_test(test_refusing_greeting),
         cmocka_unit_test(test_auth_plain),
         cmocka_unit_test(test_auth_plain_continuation_and_cram),
         cmocka_unit_test(test_auth_cram_only_and_cancel),

@@ -237,7 +237,10 @@ test_zeek_bdat_pipeline(void **state)
     assert_string_equal(field(&g, 0, "user_agent"), "-");
     assert_string_equal(field(&g, 0, "bdat"), "1");
     assert_string_equal(field(&g, 0, "msg_size"), "4404");
-    assert_string_equal(field(&g, 1, "trans_depth"), "2");
+    /* the client's stream is read whole before the replies, so the second MAIL begins before
+     * the first message is answered: depth 1, as Zeek would count it (in capture order, as in
+     * test_pcap_bdat, it is 2) */
+    assert_string_equal(field(&g, 1, "trans_depth"), "1");
     assert_string_equal(field(&g, 1, "date"), "Thu,  4 Mar 2021 10:38:07 +0100");
     assert_string_equal(field(&g, 1, "subject"),
                         "[RFC v4] copy_file_range.2: Update cross-filesystem support for 5.12");
@@ -347,7 +350,7 @@ norm(const char *v, bool set, char *out, size_t cap)
 
 /* compare_baseline - every row of a baseline smtp.log against our records in order */
 static void
-compare_baseline(const char *trace, const char *test, bool skip_depth)
+compare_baseline(const char *trace, const char *test, const char *skip)
 {
     static const char *const cols[] = {"id.orig_h",
                                        "id.orig_p",
@@ -426,7 +429,7 @@ compare_baseline(const char *trace, const char *test, bool skip_depth)
             for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++)
                 if (strcmp(names[i], cols[k]) == 0)
                     ours = cols[k];
-            if (ours == NULL || (skip_depth && strcmp(ours, "trans_depth") == 0))
+            if (ours == NULL || (skip != NULL && strstr(skip, ours) != NULL))
                 continue;
             set = strcmp(ours, "rcptto") == 0 || strcmp(ours, "to") == 0 || strcmp(ours, "cc") == 0;
             if (strncmp(ours, "id.", 3) == 0) {
@@ -469,27 +472,51 @@ static void
 test_pcap_basic(void **state)
 {
     (void)state;
-    compare_baseline("smtp.pcap", "scripts.base.protocols.smtp.basic", false);
+    compare_baseline("smtp.pcap", "scripts.base.protocols.smtp.basic", NULL);
 }
 
 static void
 test_pcap_starttls(void **state)
 {
     (void)state;
-    compare_baseline("tls/smtp-starttls.pcap", "scripts.base.protocols.smtp.starttls", false);
+    compare_baseline("tls/smtp-starttls.pcap", "scripts.base.protocols.smtp.starttls", NULL);
 }
 
 static void
 test_pcap_bdat(void **state)
 {
     (void)state;
-    compare_baseline("smtp/rfc3030-bdat-example1.pcap", "scripts.base.protocols.smtp.bdat", false);
+    compare_baseline("smtp/rfc3030-bdat-example1.pcap", "scripts.base.protocols.smtp.bdat", NULL);
     compare_baseline("smtp/rfc3030-bdat-0-last.pcap", "scripts.base.protocols.smtp.bdat-0-last",
-                     false);
+                     NULL);
     compare_baseline("smtp/smtp-bdat-pipeline-8bitmime.pcap",
-                     "scripts.base.protocols.smtp.bdat-pipeline-8bitmime", false);
+                     "scripts.base.protocols.smtp.bdat-pipeline-8bitmime", NULL);
     compare_baseline("smtp/rfc3030-bdat-multipart-chunked.pcap",
-                     "scripts.base.protocols.smtp.bdat-multipart-chunked", false);
+                     "scripts.base.protocols.smtp.bdat-multipart-chunked", NULL);
+}
+
+static void
+test_pcap_more_bdat(void **state)
+{
+    (void)state;
+    compare_baseline("smtp/rfc3030-bdat-multipart.pcap",
+                     "scripts.base.protocols.smtp.bdat-multipart", NULL);
+    /* after the hole the client sends DATA with a whole message: we read its header section
+     * (a new message of the transaction); Zeek's MIME state is still the lost chunk's */
+    compare_baseline("smtp/smtp-bdat-gap.pcap", "scripts.base.protocols.smtp.bdat-gap",
+                     " from to subject ");
+    compare_baseline("smtp/smtp-bdat-cmd-chunk-size-overflow.pcap",
+                     "scripts.base.protocols.smtp.bdat-chunk-size-overflow", NULL);
+    compare_baseline("smtp/smtp-bdat-cmd-negative-chunk-size.pcap",
+                     "scripts.base.protocols.smtp.bdat-negative-chunk-size", NULL);
+}
+
+static void
+test_pcap_invalid_transactions(void **state)
+{
+    (void)state;
+    compare_baseline("smtp-mail-transactions-invalid.pcap",
+                     "scripts.base.protocols.smtp.mail-transactions-invalid", NULL);
 }
 
 static void
@@ -497,26 +524,33 @@ test_pcap_attachment_msg(void **state)
 {
     (void)state;
     compare_baseline("smtp-attachment-msg.pcap", "scripts.base.protocols.smtp.attachment-msg",
-                     false);
+                     NULL);
 }
 
 static void
 test_pcap_one_side(void **state)
 {
-    /* Zeek never sees a reply to "." here, so it numbers both transactions 1; we count them */
+    /* no reply to "." is seen, so both transactions are number 1, as Zeek counts them */
     (void)state;
-    compare_baseline("smtp-one-side-only.pcap", "scripts.base.protocols.smtp.one-side", true);
+    compare_baseline("smtp-one-side-only.pcap", "scripts.base.protocols.smtp.one-side", NULL);
 }
 
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_wireshark_sample),    cmocka_unit_test(test_apple_mail_cc),
-        cmocka_unit_test(test_zeek_starttls),       cmocka_unit_test(test_zeek_bdat),
-        cmocka_unit_test(test_zeek_bdat_pipeline),  cmocka_unit_test(test_pcap_basic),
-        cmocka_unit_test(test_pcap_starttls),       cmocka_unit_test(test_pcap_bdat),
-        cmocka_unit_test(test_pcap_attachment_msg), cmocka_unit_test(test_pcap_one_side),
+        cmocka_unit_test(test_wireshark_sample),
+        cmocka_unit_test(test_apple_mail_cc),
+        cmocka_unit_test(test_zeek_starttls),
+        cmocka_unit_test(test_zeek_bdat),
+        cmocka_unit_test(test_zeek_bdat_pipeline),
+        cmocka_unit_test(test_pcap_basic),
+        cmocka_unit_test(test_pcap_starttls),
+        cmocka_unit_test(test_pcap_bdat),
+        cmocka_unit_test(test_pcap_more_bdat),
+        cmocka_unit_test(test_pcap_invalid_transactions),
+        cmocka_unit_test(test_pcap_attachment_msg),
+        cmocka_unit_test(test_pcap_one_side),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
