@@ -102,11 +102,12 @@ const size_t dlp_builtin_ndets = sizeof dlp_builtin_dets / sizeof dlp_builtin_de
 
 #define CL HS_FLAG_CASELESS
 #define B(g) (1u << (g))
-/* a secret keyword (literal, caseless) */
-#define SKW(w)                                                                                     \
+/* a secret keyword and the byte after it (literals, caseless) */
+#define SKW1(w)                                                                                    \
     {                                                                                              \
         w, CL, DLP_HOT_SECRET_KW, DLP_CLS_SECRET, false, true, 0, 16, 256, D_GENERIC, 0, NULL      \
     }
+#define SKW(w) SKW1(w "="), SKW1(w ":"), SKW1(w "\""), SKW1(w "'"), SKW1(w " "), SKW1(w "\t")
 /* an infostealer label (literal, caseless) */
 #define LBL(w, l, show, d)                                                                         \
     {                                                                                              \
@@ -148,8 +149,10 @@ const struct dlp_hot_pat dlp_builtin_hot[] = {
     {"eyJ[A-Za-z0-9_\\-]{8}", 0, DLP_HOT_PREFIX, DLP_CLS_JWT, true, false, 11, 30, DLP_MAX_TOKEN,
      D_JWT, 0, NULL},
     {"-----BEGIN ", 0, DLP_HOT_PREFIX, DLP_CLS_PEM, false, false, 11, 27, 80, D_PEM, 0, NULL},
-    /* secret keywords, literals: the "= value" after them is parsed when resolved (as a
-     * regular expression with its [:=] and spaces it cost the database a fifth) */
+    /* secret keywords with the byte after them (one of =:"' space tab), as literals: the
+     * rest of the assignment is parsed when resolved. As a regular expression with [:=] and
+     * spaces the keywords cost the database a fifth; bare, the short ones (pwd) still
+     * brought it from 4.2 to 3.4 GB/s. */
     SKW("secret"),
     SKW("token"),
     SKW("api_key"),

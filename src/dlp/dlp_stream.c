@@ -422,7 +422,8 @@ secret_value_at(const struct dlp_stream *s, uint64_t o)
 static void
 resolve_token(struct dlp_stream *s, const struct dlp_hot_pat *p, uint64_t end)
 {
-    uint64_t off = p->kind == DLP_HOT_SECRET_KW ? secret_value_at(s, end) : end - p->len, e;
+    /* a secret keyword's match ends with the byte after the keyword */
+    uint64_t off = p->kind == DLP_HOT_SECRET_KW ? secret_value_at(s, end - 1) : end - p->len, e;
     int c;
 
     if (end < p->len || off == 0 || p->det < 0 || !s->e->det[p->det].enabled)

@@ -463,6 +463,32 @@ test_boundaries(void **state)
     dlp_engine_free(e);
 }
 
+/* the generic secret rule: a keyword, an assignment, a high-entropy value */
+static void
+test_secret_keywords(void **state)
+{
+    struct dlp_engine *e = engine(NULL);
+    static struct got g;
+    const char t[] = "token=Zx9Qw8Er7Ty6Ui5Op4As3Df2\n"
+                     "PASSWORD: 'Zx9Qw8Er7Ty6Ui5Op4As3Df3'\n"
+                     "pwd\t=\tZx9Qw8Er7Ty6Ui5Op4As3Df4.\n"
+                     "the token is Zx9Qw8Er7Ty6Ui5Op4As3Df5\n"
+                     "password    = Zx9Qw8Er7Ty6Ui5Op4As3Df6\n"
+                     "secret=aaaaaaaaaaaaaaaaaaaaaaaaaaaa\n";
+    const char *vals[] = {"Zx9Qw8Er7Ty6Ui5Op4As3Df2", "Zx9Qw8Er7Ty6Ui5Op4As3Df3",
+                          "Zx9Qw8Er7Ty6Ui5Op4As3Df4"};
+
+    scan(e, t, strlen(t), 0, &g);
+    assert_int_equal(g.n, 3); /* no assignment; four spaces; a run of one letter: none */
+    for (size_t i = 0; i < 3; i++) {
+        assert_string_equal(g.f[i].det, "secret.generic");
+        assert_int_equal(g.f[i].off, (uint64_t)(strstr(t, vals[i]) - t));
+        assert_int_equal(g.f[i].len, 24);
+        assert_string_equal(g.f[i].red, "Zx9Q…(24)");
+    }
+    dlp_engine_free(e);
+}
+
 /* both passport forms, whatever the middle letter (an O or an M is also a first letter) */
 static void
 test_passport_forms(void **state)
@@ -703,6 +729,7 @@ main(void)
         cmocka_unit_test(test_context_window),
         cmocka_unit_test(test_clean_text),
         cmocka_unit_test(test_boundaries),
+        cmocka_unit_test(test_secret_keywords),
         cmocka_unit_test(test_passport_forms),
         cmocka_unit_test(test_infostealer_shapes),
         cmocka_unit_test(test_custom_detectors),
