@@ -9,6 +9,7 @@
 
 #include "sensor/sensor_smtp.h"
 #include "sensor/sensor_smtp_int.h"
+#include "sensor/sensor_tls.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -96,6 +97,11 @@ check_bounds(const struct sensor_smtp *s)
         ntxn++;
     }
     if (ntxn > 2 * s->opt.max_pending + 4)
+        abort();
+    /* lines, hold, header sections and recipients of the transactions in flight */
+    if (sensor_smtp_mem(s) > sizeof *s + 2 * 128 + 512 + 2 * (SENSOR_TLS_HELLO_MAX + 64) +
+                                 MAX_PENDING * sizeof *s->queue +
+                                 ntxn * (sizeof(struct ss_txn) + 256 + MAX_RCPTS * 600))
         abort();
 }
 

@@ -135,6 +135,20 @@ sensor_smtp_set_endpoints(struct sensor_smtp *s, const char *uid, const char *or
     s->resp_p = resp_p;
 }
 
+size_t
+sensor_smtp_mem(const struct sensor_smtp *s)
+{
+    size_t n = sizeof *s + s->line[0].cap + s->line[1].cap + s->hold.cap + s->tls_buf.cap +
+               s->opt.max_pending * sizeof *s->queue;
+
+    for (const struct ss_txn *t = s->txns; t != NULL; t = t->next) {
+        n += sizeof *t + t->hdr.cap + t->nrcpts * sizeof *t->rcpts;
+        for (size_t i = 0; i < t->nrcpts; i++)
+            n += strlen(t->rcpts[i].addr) + 1;
+    }
+    return n;
+}
+
 bool
 sensor_smtp_is_encrypted(const struct sensor_smtp *s)
 {

@@ -165,6 +165,10 @@ void sensor_smtp_gap(struct sensor_smtp *s, int dir, uint64_t bytes_lost, uint64
 /* sensor_smtp_end - the flow is over: what is pending goes out; then only free */
 void sensor_smtp_end(struct sensor_smtp *s, uint64_t ts_us);
 
+/* sensor_smtp_mem - bytes this flow's state holds (for sensor_flow's app_mem), the content
+ * scans excluded: they are bounded by the engine's own limits */
+size_t sensor_smtp_mem(const struct sensor_smtp *s);
+
 /* sensor_smtp_is_encrypted - STARTTLS accepted or implicit TLS: no content follows */
 bool sensor_smtp_is_encrypted(const struct sensor_smtp *s);
 

@@ -629,6 +629,53 @@ test_bounds(void **state)
 }
 
 static void
+test_memory_bounded(void **state)
+{
+    /* 2 MB of message, a 1 MB header section and a 1 MB command line without LF: the flow's
+     * state stays within its bounds (lines, hold, header section) */
+    struct sensor_smtp_options o = opts(state);
+    struct sensor_smtp_callbacks cb = {on_record, on_event};
+    struct got g;
+    struct sensor_smtp *s;
+    char chunk[1000];
+    const char *head = "220 mx\r\n";
+    const char *cmds = "EHLO c\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<b@d.example>\r\nDATA\r\n";
+    size_t peak = 0;
+
+    got_init(&g);
+    s = sensor_smtp_new(&o, &cb, &g);
+    sensor_smtp_data(s, 1, (const uint8_t *)head, strlen(head), 1);
+    sensor_smtp_data(s, 0, (const uint8_t *)cmds, strlen(cmds), 2);
+    sensor_smtp_data(s, 1, (const uint8_t *)"250 a\r\n250 b\r\n250 c\r\n354 d\r\n", 28, 3);
+    memset(chunk, 'X', sizeof chunk);
+    sensor_smtp_data(s, 0, (const uint8_t *)"X-Long: ", 8, 4);
+    for (int i = 0; i < 1000; i++) { /* one header line of 1 MB */
+        sensor_smtp_data(s, 0, (const uint8_t *)chunk, sizeof chunk, 5);
+        peak = sensor_smtp_mem(s) > peak ? sensor_smtp_mem(s) : peak;
+    }
+    memcpy(chunk + sizeof chunk - 2, "\r\n", 2);
+    for (int i = 0; i < 2000; i++) { /* 2 MB of body lines */
+        sensor_smtp_data(s, 0, (const uint8_t *)chunk, sizeof chunk, 6);
+        peak = sensor_smtp_mem(s) > peak ? sensor_smtp_mem(s) : peak;
+    }
+    sensor_smtp_data(s, 0, (const uint8_t *)"\r\n.\r\nNOOP", 10, 7);
+    memset(chunk, 'Y', sizeof chunk);
+    for (int i = 0; i < 1000; i++) { /* a 1 MB command line */
+        sensor_smtp_data(s, 0, (const uint8_t *)chunk, sizeof chunk, 8);
+        peak = sensor_smtp_mem(s) > peak ? sensor_smtp_mem(s) : peak;
+    }
+    assert_true(peak < 160 * 1024);
+    sensor_smtp_data(s, 1, (const uint8_t *)"250 queued\r\n", 12, 9);
+    sensor_smtp_end(s, 10);
+    sensor_smtp_free(s);
+    assert_int_equal(g.nrec, 1);
+    assert_string_equal(field(&g, 0, "msg_size"), "3000010");
+    assert_string_equal(field(&g, 0, "last_reply"), "250 queued");
+    assert_string_equal(EV(g), "anomaly:0:header_too_long\nanomaly:0:line_too_long\n");
+    got_release(&g);
+}
+
+static void
 test_headers_zeek_fields(void **state)
 {
     static const struct step st[] = {
@@ -869,6 +916,7 @@ main(void)
         cmocka_unit_test(test_gap_in_commands_and_server),
         cmocka_unit_test(test_reply_before_command_and_junk),
         cmocka_unit_test(test_bounds),
+        cmocka_unit_test(test_memory_bounded),
         cmocka_unit_test(test_headers_zeek_fields),
         cmocka_unit_test(test_splits),
         cmocka_unit_test(test_implicit_tls),
