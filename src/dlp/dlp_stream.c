@@ -272,6 +272,22 @@ blk_cmp(const void *a, const void *b)
     return 0;
 }
 
+/* sort_matches - by detector, start, longest first; insertion sort, as there are a handful
+ * (glibc's qsort allocates) */
+static void
+sort_matches(struct dlp_blk_match *m, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        struct dlp_blk_match x = m[i];
+        size_t j = i;
+        while (j > 0 && blk_cmp(&m[j - 1], &x) > 0) {
+            m[j] = m[j - 1];
+            j--;
+        }
+        m[j] = x;
+    }
+}
+
 struct blk_ctx {
     struct dlp_stream *s;
     int fam;
@@ -370,7 +386,7 @@ resolve_region(struct dlp_stream *s, int fam, uint64_t end)
     else if (hs_scan(s->e->blk_db[fam], (const char *)reg, (unsigned)n, 0, s->scratch, on_blk,
                      &bc) != HS_SUCCESS)
         return rs;
-    qsort(s->bm, s->nbm, sizeof *s->bm, blk_cmp);
+    sort_matches(s->bm, s->nbm);
     for (size_t i = 0; i < s->nbm; i++) {
         const struct dlp_blk_match *m = &s->bm[i];
         uint64_t va = rs + m->from, vb = rs + m->to;
