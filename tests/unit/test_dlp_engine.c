@@ -665,6 +665,15 @@ test_disabled(void **state)
         assert_string_not_equal(g.f[i].det, "infostealer.cookies");
     }
     dlp_engine_free(e);
+
+    /* everything off: an engine that finds nothing */
+    const char *all[] = {"financial", "national_id", "business_id",
+                         "contact",   "secret",      "infostealer"};
+    opt = (struct dlp_options){.disabled = all, .ndisabled = 6};
+    e = engine(&opt);
+    scan(e, text, n, 0, &g);
+    assert_int_equal(g.n, 0);
+    dlp_engine_free(e);
 }
 
 /* exact data match through the engine: a table of real records, a text naming one */
