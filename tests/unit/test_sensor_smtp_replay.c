@@ -348,7 +348,72 @@ norm(const char *v, bool set, char *out, size_t cap)
         len += (size_t)snprintf(out + len, cap - len, "%s%s", i > 0 ? "," : "", items[i]);
 }
 
-/* compare_baseline - every row of a baseline smtp.log against our records in order */
+/* run_pipeline - a Zeek trace through libpcap, the engine and passive SMTP into p->g */
+static void
+run_pipeline(const char *dir, const char *trace, struct pipe *p)
+{
+    struct sensor_engine_cfg cfg;
+    struct sensor_engine *e;
+    struct buf err;
+    char path[1024];
+
+    memset(p, 0, sizeof *p);
+    p->o = sensor_smtp_options_default();
+    got_init(&p->g);
+    sensor_engine_cfg_defaults(&cfg);
+    cfg.ctx = p;
+    cfg.flow_open = p_open;
+    cfg.flow_close = p_close;
+    cfg.data = p_data;
+    cfg.event = p_event;
+    e = sensor_engine_new(&cfg);
+    buf_init(&err, 0);
+    snprintf(path, sizeof path, "%s/corpus/zeek/traces/%s", dir, trace);
+    assert_int_equal(sensor_pcap_read_file(e, path, NULL, &err), 0);
+    sensor_engine_free(e);
+    buf_release(&err);
+}
+
+/* is_set_column - Zeek set[string] columns, compared without order */
+static bool
+is_set_column(const char *col)
+{
+    return strcmp(col, "rcptto") == 0 || strcmp(col, "to") == 0 || strcmp(col, "cc") == 0;
+}
+
+/* our_value - record `row` as Zeek would print column col, normalised into out */
+static void
+our_value(struct got *g, size_t row, const char *col, char *out, size_t cap)
+{
+    char tmp[8192];
+
+    if (strncmp(col, "id.", 3) == 0) {
+        snprintf(tmp, sizeof tmp, "%s", field(g, row, col[3] == 'o' ? "orig" : "resp"));
+        char *colon = strrchr(tmp, ':');
+        assert_non_null(colon);
+        *colon = '\0';
+        norm(col[strlen(col) - 1] == 'h' ? tmp : colon + 1, false, out, cap);
+    } else if (strcmp(col, "rcptto") == 0) {
+        /* ours carries the reply codes: drop them */
+        snprintf(tmp, sizeof tmp, "%s", field(g, row, "rcptto"));
+        for (char *q = tmp, *w = tmp;; q++) {
+            if (*q == ':')
+                while (*q != ',' && *q != '\0')
+                    q++;
+            *w++ = *q;
+            if (*q == '\0')
+                break;
+        }
+        norm(tmp, true, out, cap);
+    } else if (strcmp(col, "tls") == 0) {
+        norm(strcmp(field(g, row, "tls"), "1") == 0 ? "T" : "F", false, out, cap);
+    } else {
+        norm(field(g, row, col), is_set_column(col), out, cap);
+    }
+}
+
+/* compare_baseline - every row of a baseline smtp.log against our records in order; skip
+ * names columns left out (" from to ") */
 static void
 compare_baseline(const char *trace, const char *test, const char *skip)
 {
@@ -376,11 +441,8 @@ compare_baseline(const char *trace, const char *test, const char *skip)
                                        "user_agent",
                                        "tls"};
     const char *dir = getenv("SW_SHARED_DIR");
-    char path[1024], names[64][32];
+    char path[1024], names[64][32], a[8192], b[8192];
     struct pipe p;
-    struct sensor_engine_cfg cfg;
-    struct sensor_engine *e;
-    struct buf err;
     size_t len, ncols = 0, row = 0;
     char *log;
 
@@ -388,25 +450,13 @@ compare_baseline(const char *trace, const char *test, const char *skip)
         print_message("SW_SHARED_DIR not set: skipping %s\n", trace);
         return;
     }
-    memset(&p, 0, sizeof p);
-    p.o = sensor_smtp_options_default();
-    got_init(&p.g);
-    sensor_engine_cfg_defaults(&cfg);
-    cfg.ctx = &p;
-    cfg.flow_open = p_open;
-    cfg.flow_close = p_close;
-    cfg.data = p_data;
-    cfg.event = p_event;
-    e = sensor_engine_new(&cfg);
-    buf_init(&err, 0);
-    snprintf(path, sizeof path, "%s/corpus/zeek/traces/%s", dir, trace);
-    assert_int_equal(sensor_pcap_read_file(e, path, NULL, &err), 0);
-    sensor_engine_free(e);
-    buf_release(&err);
+    run_pipeline(dir, trace, &p);
     snprintf(path, sizeof path, "%s/corpus/zeek/baselines/%s/smtp.log", dir, test);
     log = slurp(path, &len);
     assert_non_null(log);
     for (char *line = log, *next; line != NULL && *line != '\0'; line = next) {
+        char *vals[64];
+        size_t c = 0;
         next = strchr(line, '\n');
         if (next != NULL)
             *next++ = '\0';
@@ -417,49 +467,20 @@ compare_baseline(const char *trace, const char *test, const char *skip)
         }
         if (line[0] == '#')
             continue;
-        size_t c = 0;
-        char *vals[64];
         for (char *f = line, *save = NULL; c < 64 && (f = strtok_r(f, "\t", &save)) != NULL;
              f = NULL)
             vals[c++] = f;
         for (size_t i = 0; i < c && i < ncols; i++) {
-            const char *ours = NULL;
-            bool set = false;
-            char a[8192], b[8192], pair[256];
+            const char *col = NULL;
             for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++)
                 if (strcmp(names[i], cols[k]) == 0)
-                    ours = cols[k];
-            if (ours == NULL || (skip != NULL && strstr(skip, ours) != NULL))
+                    col = cols[k];
+            if (col == NULL || (skip != NULL && strstr(skip, col) != NULL))
                 continue;
-            set = strcmp(ours, "rcptto") == 0 || strcmp(ours, "to") == 0 || strcmp(ours, "cc") == 0;
-            if (strncmp(ours, "id.", 3) == 0) {
-                const char *hp = field(&p.g, row, ours[3] == 'o' ? "orig" : "resp");
-                snprintf(pair, sizeof pair, "%s", hp);
-                char *colon = strrchr(pair, ':');
-                assert_non_null(colon);
-                *colon = '\0';
-                norm(ours[strlen(ours) - 1] == 'h' ? pair : colon + 1, false, a, sizeof a);
-            } else if (strcmp(ours, "rcptto") == 0) {
-                /* ours carries the reply codes: drop them */
-                char tmp[8192];
-                snprintf(tmp, sizeof tmp, "%s", field(&p.g, row, "rcptto"));
-                for (char *q = tmp, *w = tmp;; q++) {
-                    if (*q == ':')
-                        while (*q != ',' && *q != '\0')
-                            q++;
-                    *w++ = *q;
-                    if (*q == '\0')
-                        break;
-                }
-                norm(tmp, true, a, sizeof a);
-            } else if (strcmp(ours, "tls") == 0) {
-                norm(strcmp(field(&p.g, row, "tls"), "1") == 0 ? "T" : "F", false, a, sizeof a);
-            } else {
-                norm(field(&p.g, row, ours), set, a, sizeof a);
-            }
-            norm(vals[i], set, b, sizeof b);
+            our_value(&p.g, row, col, a, sizeof a);
+            norm(vals[i], is_set_column(col), b, sizeof b);
             if (strcmp(a, b) != 0)
-                fail_msg("%s row %zu %s: ours \"%s\", zeek \"%s\"", test, row + 1, ours, a, b);
+                fail_msg("%s row %zu %s: ours \"%s\", zeek \"%s\"", test, row + 1, col, a, b);
         }
         row++;
     }
