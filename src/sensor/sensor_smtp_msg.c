@@ -20,7 +20,8 @@ struct ss_fields {
     char *first_received, *second_received, *user_agent;
     char **to, **cc, **path;
     size_t nto, ncc, npath;
-    size_t nhops; /* path entries from Received headers */
+    size_t nhops;    /* path entries from Received headers */
+    bool lists_full; /* To, Cc or path entries were dropped at max_list */
 };
 
 struct ss_txn *
@@ -101,27 +102,31 @@ clean_value(const char *v, size_t n)
     return out;
 }
 
-/* list_add - append a copy unless the list is full or holds it already (Zeek's sets) */
-static void
+/* list_add - take item unless the list holds it already (Zeek's sets); false when the list
+ * is full and item was dropped */
+static bool
 list_add(char ***list, size_t *n, size_t max, char *item)
 {
+    if (*n >= max) {
+        free(item);
+        return false;
+    }
     for (size_t i = 0; i < *n; i++)
         if (strcmp((*list)[i], item) == 0) {
             free(item);
-            return;
+            return true;
         }
-    if (*n >= max) {
-        free(item);
-        return;
-    }
     *list = xrealloc(*list, (*n + 1) * sizeof **list);
     (*list)[(*n)++] = item;
+    return true;
 }
 
 /* split_addresses - To/Cc as Zeek splits them: at commas outside quotes, each stripped */
-static void
+static bool
 split_addresses(const char *v, size_t n, char ***list, size_t *cnt, size_t max)
 {
+    bool all = true;
+
     size_t start = 0;
     bool quoted = false;
 
@@ -132,11 +137,12 @@ split_addresses(const char *v, size_t n, char ***list, size_t *cnt, size_t max)
             continue;
         char *item = clean_value(v + start, i - start);
         if (item[0] != '\0')
-            list_add(list, cnt, max, item);
+            all = list_add(list, cnt, max, item) && all;
         else
             free(item);
         start = i + 1;
     }
+    return all;
 }
 
 /* find_ips - up to 2 IP addresses in v (normalised); wrapped: only those in [] () <> '' "" */
@@ -195,6 +201,8 @@ field_received(struct sensor_smtp *s, struct ss_fields *f, const char *v, size_t
         f->path = xrealloc(f->path, (f->npath + 1) * sizeof *f->path);
         f->path[f->npath++] = xstrdup(ip);
         f->nhops++;
+    } else {
+        f->lists_full = true;
     }
 }
 
@@ -249,9 +257,9 @@ fields_extract(struct sensor_smtp *s, const struct ss_txn *t, struct ss_fields *
         else if (strcasecmp(n, "From") == 0)
             set_field(&f->from, clean_value(v, vl));
         else if (strcasecmp(n, "To") == 0)
-            split_addresses(v, vl, &f->to, &f->nto, s->opt.max_list);
+            f->lists_full |= !split_addresses(v, vl, &f->to, &f->nto, s->opt.max_list);
         else if (strcasecmp(n, "Cc") == 0)
-            split_addresses(v, vl, &f->cc, &f->ncc, s->opt.max_list);
+            f->lists_full |= !split_addresses(v, vl, &f->cc, &f->ncc, s->opt.max_list);
         else if (strcasecmp(n, "Reply-To") == 0)
             set_field(&f->reply_to, clean_value(v, vl));
         else if (strcasecmp(n, "Message-ID") == 0)
@@ -317,6 +325,8 @@ txn_emit(struct sensor_smtp *s, struct ss_txn *t)
 
     t->emitted = true;
     fields_extract(s, t, &f);
+    if (f.lists_full)
+        ss_anomaly(s, 0, "too_many_addresses");
     r.ts_us = t->ts_us;
     r.uid = s->uid;
     r.orig_h = s->orig_h;

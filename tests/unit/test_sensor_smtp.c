@@ -629,6 +629,39 @@ test_bounds(void **state)
 }
 
 static void
+test_address_lists_bounded(void **state)
+{
+    static const struct step st[] = {
+        {1, "220 mx\r\n", 0},
+        {0, "EHLO c\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<b@d.example>\r\nDATA\r\n", 0},
+        {1, "250 mx\r\n250 ok\r\n250 ok\r\n354 go\r\n", 0},
+        {0,
+         "Received: from x ([192.0.2.1]) by y\r\nReceived: from z ([192.0.2.2]) by x\r\n"
+         "To: a@d.example, b@d.example, a@d.example\r\nCc: c@d.example\r\n"
+         "Cc: c@d.example, d@d.example, e@d.example\r\n\r\n.\r\n",
+         0},
+        {1, "250 queued\r\n", 0},
+    };
+    struct sensor_smtp_options o = opts(state);
+    struct got g;
+
+    o.max_list = 2;
+    run_steps(&o, st, N(st), 0, &g);
+    assert_int_equal(g.nrec, 1);
+    assert_string_equal(field(&g, 0, "to"), "a@d.example,b@d.example");
+    assert_string_equal(field(&g, 0, "cc"), "c@d.example,d@d.example");
+    assert_string_equal(field(&g, 0, "path"), "192.0.2.1,192.0.2.2");
+    assert_string_equal(EV(g), "anomaly:0:too_many_addresses\n");
+    o.max_list = 3;
+    got_release(&g);
+    run_steps(&o, st, N(st), 0, &g);
+    assert_string_equal(field(&g, 0, "to"), "a@d.example,b@d.example");
+    assert_string_equal(field(&g, 0, "cc"), "c@d.example,d@d.example,e@d.example");
+    assert_string_equal(EV(g), "");
+    got_release(&g);
+}
+
+static void
 test_memory_bounded(void **state)
 {
     /* 2 MB of message, a 1 MB header section and a 1 MB command line without LF: the flow's
@@ -916,6 +949,7 @@ main(void)
         cmocka_unit_test(test_gap_in_commands_and_server),
         cmocka_unit_test(test_reply_before_command_and_junk),
         cmocka_unit_test(test_bounds),
+        cmocka_unit_test(test_address_lists_bounded),
         cmocka_unit_test(test_memory_bounded),
         cmocka_unit_test(test_headers_zeek_fields),
         cmocka_unit_test(test_splits),
