@@ -192,6 +192,54 @@ struct cfg_dlp {
     size_t nrules;
 };
 
+/* The key a rate limit counts by; the order is the behaviour engine's (enum behavior_kind). */
+enum cfg_behavior_key {
+    CFG_BKEY_IDENTITY,
+    CFG_BKEY_CLIENT_IP,
+    CFG_BKEY_SASL_USER,
+    CFG_BKEY_SENDER,
+    CFG_BKEY_SENDER_DOMAIN,
+    CFG_BKEY_RCPT_DOMAIN,
+    CFG_BKEY_DEST_SERVER,
+    CFG_BKEY_TENANT,
+};
+
+enum cfg_behavior_action { CFG_BACTION_DEFER, CFG_BACTION_REJECT };
+enum cfg_state_unavailable { CFG_UNAVAILABLE_ACCEPT, CFG_UNAVAILABLE_DEFER };
+
+/* A rate limit (behavior.limits[]): exactly one of messages, recipients, bytes per `per`. */
+struct cfg_behavior_limit {
+    char *name; /* NULL: "<key>_<measure>" */
+    enum cfg_behavior_key key;
+    unsigned messages;
+    unsigned recipients;
+    uint64_t bytes;
+    unsigned per_ms;
+    unsigned burst; /* 0: the amount */
+    enum cfg_behavior_action action;
+    char *identity; /* only this identity's transactions; NULL = all */
+    int line;
+};
+
+/* The behaviour engine (issue 6): rate limits, baselines and spikes, first-seen. */
+struct cfg_behavior {
+    bool enabled;
+    char *state;            /* "embedded" or "redis://HOST:PORT[/DB]" */
+    char *state_file;       /* embedded: the SQLite snapshot; NULL = not saved */
+    unsigned save_interval; /* seconds between snapshots */
+    enum cfg_state_unavailable on_state_unavailable;
+    unsigned redis_timeout_ms;
+    unsigned max_keys;
+    struct cfg_behavior_limit *limits;
+    size_t nlimits;
+    unsigned spike_deviations;
+    unsigned spike_min_messages;  /* per hour */
+    unsigned spike_warmup;        /* seconds */
+    unsigned spike_window;        /* seconds, a whole number of minutes */
+    unsigned first_seen_learning; /* seconds */
+    unsigned first_seen_max_values;
+};
+
 struct cfg_events {
     char *file; /* "-" = stdout (default) */
 };
@@ -215,6 +263,7 @@ struct sw_config {
     char *public_suffix_list;     /* policy.public_suffix_list: for relaxed alignment */
     struct cfg_content content;   /* content: limits of MIME and attachment inspection */
     struct cfg_dlp dlp;           /* dlp: detectors and rules */
+    struct cfg_behavior behavior; /* behavior: rate limits, spikes, first-seen */
     struct {
         char *servers;       /* dns.servers: "HOST[:PORT],..."; NULL = /etc/resolv.conf */
         unsigned timeout_ms; /* dns.timeout */

@@ -171,6 +171,7 @@ config_check_run(struct sw_config *cfg, const struct cfg_where *w, struct config
                         "network in clear");
     config_check_identities(cfg, w, d);
     config_check_content(cfg, w, d);
+    config_check_behavior(cfg, w, d);
     if (g->relay_networks.n > 0)
         config_diag_add(d, w->name,
                         config_where_or(w, &g->relay_networks, CFG_MARK_WHOLE, w->gateway),

@@ -10,6 +10,7 @@
  * config_check.c  defaults that need the system, cross-checks and warnings
  * config_identity.c  the checks of identities, m365 and dkim (issue 3)
  * config_content.c   the checks of content and dlp (issue 4)
+ * config_behavior.c  the checks of behavior (issue 6)
  * config_doc.c    the embedded default and the Markdown reference
  *
  * Everything is const data or per-call state: thread-safe.
@@ -40,12 +41,13 @@ enum cfg_type {
 };
 
 enum cfg_scope {
-    CFG_SCOPE_CONFIG,       /* offsets into struct sw_config */
-    CFG_SCOPE_LISTENER,     /* offsets into one struct cfg_listen (gateway.listen[].*) */
-    CFG_SCOPE_IDENTITY,     /* offsets into one struct cfg_identity (identities[].*) */
-    CFG_SCOPE_DKIM,         /* offsets into one struct cfg_dkim_key (dkim[].*) */
-    CFG_SCOPE_DLP_DETECTOR, /* offsets into one struct cfg_dlp_detector (dlp.detectors[].*) */
-    CFG_SCOPE_DLP_RULE,     /* offsets into one struct cfg_dlp_rule (dlp.rules[].*) */
+    CFG_SCOPE_CONFIG,         /* offsets into struct sw_config */
+    CFG_SCOPE_LISTENER,       /* offsets into one struct cfg_listen (gateway.listen[].*) */
+    CFG_SCOPE_IDENTITY,       /* offsets into one struct cfg_identity (identities[].*) */
+    CFG_SCOPE_DKIM,           /* offsets into one struct cfg_dkim_key (dkim[].*) */
+    CFG_SCOPE_DLP_DETECTOR,   /* offsets into one struct cfg_dlp_detector (dlp.detectors[].*) */
+    CFG_SCOPE_DLP_RULE,       /* offsets into one struct cfg_dlp_rule (dlp.rules[].*) */
+    CFG_SCOPE_BEHAVIOR_LIMIT, /* offsets into one struct cfg_behavior_limit (behavior.limits[]) */
 };
 
 #define CFG_F_REQUIRED 0x1u  /* must be given (in its section, when the section is given) */
@@ -202,6 +204,9 @@ void config_check_run(struct sw_config *cfg, const struct cfg_where *w, struct c
 /* config_check_content - dlp detectors and rules: their errors */
 void config_check_content(const struct sw_config *cfg, const struct cfg_where *w,
                           struct config_diag *d);
+/* config_check_behavior - behavior.state, limits and their identities: their errors */
+void config_check_behavior(const struct sw_config *cfg, const struct cfg_where *w,
+                           struct config_diag *d);
 /* config_check_identities - identities, m365 and dkim: their errors and warnings */
 void config_check_identities(const struct sw_config *cfg, const struct cfg_where *w,
                              struct config_diag *d);

@@ -16,6 +16,7 @@
 #define DKIM_OFF(field) offsetof(struct cfg_dkim_key, field)
 #define DET_OFF(field) offsetof(struct cfg_dlp_detector, field)
 #define RULE_OFF(field) offsetof(struct cfg_dlp_rule, field)
+#define BLIM_OFF(field) offsetof(struct cfg_behavior_limit, field)
 
 #define SECONDS_PER_DAY 86400u
 
@@ -27,6 +28,11 @@ static const char *const dkim_canon_choices[] = {"relaxed/relaxed", "relaxed/sim
 static const char *const log_level_choices[] = {"debug", "info", "warning", "error", NULL};
 static const char *const alignment_choices[] = {"off", "relaxed", "strict", NULL};
 static const char *const action_choices[] = {"tag", "quarantine", "reject", NULL};
+static const char *const bkey_choices[] = {"identity",    "client_ip",     "sasl_user",
+                                           "sender",      "sender_domain", "rcpt_domain",
+                                           "dest_server", "tenant",        NULL};
+static const char *const baction_choices[] = {"defer", "reject", NULL};
+static const char *const unavailable_choices[] = {"accept", "defer", NULL};
 
 /* clang-format off */
 const struct cfg_setting config_table[] = {
@@ -308,6 +314,85 @@ const struct cfg_setting config_table[] = {
     {.path = "dlp.rules[].action", .type = CFG_ENUM, .scope = CFG_SCOPE_DLP_RULE,
      .off = RULE_OFF(action), .def = "tag", .choices = action_choices,
      .help = "tag (a header and an event), quarantine (kept aside, not delivered) or reject"},
+    {.path = "behavior.enabled", .type = CFG_BOOL, .off = CFG_OFF(behavior.enabled),
+     .def = "true",
+     .help = "the gateway counts every transaction (rate limits, spike and first-seen alerts)"},
+    {.path = "behavior.state", .type = CFG_STRING, .off = CFG_OFF(behavior.state),
+     .def = "embedded",
+     .help = "where the counters live: embedded (in each worker, see state_file) or "
+             "redis://HOST:PORT[/DB] (rate limits shared by every worker and gateway)"},
+    {.path = "behavior.state_file", .type = CFG_PATH, .off = CFG_OFF(behavior.state_file),
+     .def_doc = "(none: not saved)",
+     .help = "embedded state: the SQLite snapshot loaded at start and saved on a timer and at "
+             "exit; worker N > 0 uses PATH.N"},
+    {.path = "behavior.save_interval", .type = CFG_DURATION,
+     .off = CFG_OFF(behavior.save_interval), .def = "5m", .min = 1, .max = SECONDS_PER_DAY,
+     .help = "how often the embedded state is saved to state_file"},
+    {.path = "behavior.on_state_unavailable", .type = CFG_ENUM,
+     .off = CFG_OFF(behavior.on_state_unavailable), .def = "accept",
+     .choices = unavailable_choices,
+     .help = "Redis cannot be reached: accept (no limits, an alert event) or defer "
+             "(451 4.3.0)"},
+    {.path = "behavior.redis_timeout", .type = CFG_DURATION_MS,
+     .off = CFG_OFF(behavior.redis_timeout_ms), .def = "250ms", .min = 10, .max = 10000,
+     .help = "how long a transaction waits for Redis before on_state_unavailable applies"},
+    {.path = "behavior.max_keys", .type = CFG_UINT, .off = CFG_OFF(behavior.max_keys),
+     .def = "10000", .min = 1, .max = 10000000,
+     .help = "keys kept per key kind in each worker (least recently used shed), ~3.3 kB each"},
+    {.path = "behavior.limits", .type = CFG_MAP_LIST,
+     .off = CFG_OFF(behavior.limits), .off_port = CFG_OFF(behavior.nlimits), .max = 32,
+     .item_scope = CFG_SCOPE_BEHAVIOR_LIMIT, .item_size = sizeof(struct cfg_behavior_limit),
+     .off_line = BLIM_OFF(line), .item = "limit", .items = "limits",
+     .shape = "{ key, messages|recipients|bytes, per, action }", .def_doc = "(none)",
+     .help = "rate limits, each a token bucket per key: at most 32, 8 per key kind"},
+    {.path = "behavior.limits[].key", .type = CFG_ENUM, .scope = CFG_SCOPE_BEHAVIOR_LIMIT,
+     .off = BLIM_OFF(key), .choices = bkey_choices, .flags = CFG_F_REQUIRED,
+     .def_doc = "(required)",
+     .help = "what is counted: identity, client_ip, sasl_user, sender, sender_domain, "
+             "rcpt_domain (each recipient domain), dest_server or tenant"},
+    {.path = "behavior.limits[].messages", .type = CFG_UINT, .scope = CFG_SCOPE_BEHAVIOR_LIMIT,
+     .off = BLIM_OFF(messages), .def = "0", .min = 0, .max = 1000000000,
+     .help = "messages per `per` (exactly one of messages, recipients and bytes)"},
+    {.path = "behavior.limits[].recipients", .type = CFG_UINT, .scope = CFG_SCOPE_BEHAVIOR_LIMIT,
+     .off = BLIM_OFF(recipients), .def = "0", .min = 0, .max = 1000000000,
+     .help = "recipients per `per`"},
+    {.path = "behavior.limits[].bytes", .type = CFG_SIZE, .scope = CFG_SCOPE_BEHAVIOR_LIMIT,
+     .off = BLIM_OFF(bytes), .def = "0", .min = 0, .max = 1000000000,
+     .help = "message bytes per `per`"},
+    {.path = "behavior.limits[].per", .type = CFG_DURATION_MS, .scope = CFG_SCOPE_BEHAVIOR_LIMIT,
+     .off = BLIM_OFF(per_ms), .flags = CFG_F_REQUIRED, .def_doc = "(required)", .min = 1000,
+     .max = 31u * SECONDS_PER_DAY * 1000u, .help = "the period the amount refills over, 1s..31d"},
+    {.path = "behavior.limits[].burst", .type = CFG_UINT, .scope = CFG_SCOPE_BEHAVIOR_LIMIT,
+     .off = BLIM_OFF(burst), .def = "0", .def_doc = "(the amount)", .min = 0, .max = 1000000000,
+     .help = "the bucket's size: how much may go at once after a quiet spell"},
+    {.path = "behavior.limits[].action", .type = CFG_ENUM, .scope = CFG_SCOPE_BEHAVIOR_LIMIT,
+     .off = BLIM_OFF(action), .def = "defer", .choices = baction_choices,
+     .help = "past the limit: defer (451 4.7.1) or reject (550 5.7.1); the limit is named"},
+    {.path = "behavior.limits[].name", .type = CFG_STRING, .scope = CFG_SCOPE_BEHAVIOR_LIMIT,
+     .off = BLIM_OFF(name), .def_doc = "KEY_MEASURE",
+     .help = "the name in the reply and the event (A-Z a-z 0-9 _ . -, at most 64)"},
+    {.path = "behavior.limits[].identity", .type = CFG_STRING, .scope = CFG_SCOPE_BEHAVIOR_LIMIT,
+     .off = BLIM_OFF(identity), .def_doc = "(all)",
+     .help = "only the transactions of this identity (a name from identities)"},
+    {.path = "behavior.spikes.deviations", .type = CFG_UINT,
+     .off = CFG_OFF(behavior.spike_deviations), .def = "4", .min = 1, .max = 100,
+     .help = "a spike alert when the rate is this many deviations above its learned baseline"},
+    {.path = "behavior.spikes.min_messages_per_hour", .type = CFG_UINT,
+     .off = CFG_OFF(behavior.spike_min_messages), .def = "200", .min = 0, .max = 1000000000,
+     .help = "no spike alert below this rate (0: no message spikes)"},
+    {.path = "behavior.spikes.warmup", .type = CFG_DURATION, .off = CFG_OFF(behavior.spike_warmup),
+     .def = "7d", .min = 0, .max = 366u * SECONDS_PER_DAY,
+     .help = "a key learns this long after its first message before it can raise a spike"},
+    {.path = "behavior.spikes.window", .type = CFG_DURATION, .off = CFG_OFF(behavior.spike_window),
+     .def = "10m", .min = 60, .max = 3600,
+     .help = "the current rate's window (whole minutes): the detection delay"},
+    {.path = "behavior.first_seen.learning", .type = CFG_DURATION,
+     .off = CFG_OFF(behavior.first_seen_learning), .def = "14d", .min = 0,
+     .max = 366u * SECONDS_PER_DAY,
+     .help = "first-seen alerts only after a subject has been learning this long"},
+    {.path = "behavior.first_seen.max_values", .type = CFG_UINT,
+     .off = CFG_OFF(behavior.first_seen_max_values), .def = "256", .min = 1, .max = 1000000,
+     .help = "values a subject may hold; past it the subject is saturated and quiet"},
     {.path = "dns.servers", .type = CFG_STRING, .off = CFG_OFF(dns.servers),
      .def_doc = "(/etc/resolv.conf)",
      .help = "DNS servers for the lookups the gateway makes itself (the keys of DKIM signatures "
