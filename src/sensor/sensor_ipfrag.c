@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "util/mem.h"
 
@@ -13,6 +15,8 @@
 
 struct dgram {
     struct dgram *prev, *next; /* oldest first */
+    struct dgram *hnext;       /* hash chain */
+    uint32_t hash;
     uint8_t src[16], dst[16];
     uint8_t proto;
     uint32_t id;
@@ -29,6 +33,9 @@ struct dgram {
 struct sensor_ipfrag {
     struct sensor_ipfrag_cfg cfg;
     struct dgram *oldest, *newest;
+    struct dgram **buckets;
+    size_t nbuckets; /* a power of two, sized from max_datagrams */
+    uint64_t seed;
     size_t count;
     size_t bytes;
     uint8_t *done; /* the last completed payload, freed on the next call */
@@ -41,6 +48,12 @@ sensor_ipfrag_new(const struct sensor_ipfrag_cfg *cfg)
     struct sensor_ipfrag *r = xcalloc(1, sizeof *r);
 
     r->cfg = *cfg;
+    r->nbuckets = 16;
+    while (r->nbuckets < cfg->max_datagrams && r->nbuckets < 65536)
+        r->nbuckets *= 2;
+    r->buckets = xcalloc(r->nbuckets, sizeof *r->buckets);
+    if (getrandom(&r->seed, sizeof r->seed, GRND_NONBLOCK) != (ssize_t)sizeof r->seed)
+        r->seed = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)r;
     return r;
 }
 
@@ -65,6 +78,10 @@ unlink_free(struct sensor_ipfrag *r, struct dgram *d)
         d->next->prev = d->prev;
     else
         r->newest = d->prev;
+    struct dgram **pp = &r->buckets[d->hash & (r->nbuckets - 1)];
+    while (*pp != d)
+        pp = &(*pp)->hnext;
+    *pp = d->hnext;
     r->count--;
     r->bytes -= sizeof *d + d->cap;
     free(d->buf);
@@ -80,6 +97,7 @@ sensor_ipfrag_free(struct sensor_ipfrag *r)
     while (r->oldest != NULL)
         unlink_free(r, r->oldest);
     free(r->done);
+    free(r->buckets);
     free(r);
     return NULL;
 }
@@ -95,13 +113,28 @@ sensor_ipfrag_expire(struct sensor_ipfrag *r, uint64_t now_usec)
     }
 }
 
+/* key_hash - (source, destination, protocol, id), keyed with the instance's random seed */
+static uint32_t
+key_hash(const struct sensor_ipfrag *r, const struct sensor_packet *p)
+{
+    uint64_t a, b, h = r->seed ^ ((uint64_t)p->frag_id << 8 | p->proto);
+
+    for (int i = 0; i < 16; i += 8) {
+        memcpy(&a, p->src + i, 8);
+        memcpy(&b, p->dst + i, 8);
+        h = (h ^ a) * 0x9e3779b97f4a7c15ull;
+        h = (h ^ b ^ (h >> 29)) * 0xbf58476d1ce4e5b9ull;
+    }
+    return (uint32_t)(h ^ (h >> 32));
+}
+
 /* find - the datagram this fragment belongs to */
 static struct dgram *
-find(struct sensor_ipfrag *r, const struct sensor_packet *p)
+find(struct sensor_ipfrag *r, const struct sensor_packet *p, uint32_t hash)
 {
-    for (struct dgram *d = r->newest; d != NULL; d = d->prev)
-        if (d->id == p->frag_id && d->proto == p->proto && memcmp(d->src, p->src, 16) == 0 &&
-            memcmp(d->dst, p->dst, 16) == 0)
+    for (struct dgram *d = r->buckets[hash & (r->nbuckets - 1)]; d != NULL; d = d->hnext)
+        if (d->hash == hash && d->id == p->frag_id && d->proto == p->proto &&
+            memcmp(d->src, p->src, 16) == 0 && memcmp(d->dst, p->dst, 16) == 0)
             return d;
     return NULL;
 }
@@ -123,7 +156,7 @@ evict_oldest_except(struct sensor_ipfrag *r, const struct dgram *keep)
 
 /* create - a new datagram at the young end, evicting the oldest to stay in bounds */
 static struct dgram *
-create(struct sensor_ipfrag *r, const struct sensor_packet *p, uint64_t ts)
+create(struct sensor_ipfrag *r, const struct sensor_packet *p, uint64_t ts, uint32_t hash)
 {
     while (r->count > 0 &&
            (r->count >= r->cfg.max_datagrams || r->bytes + sizeof(struct dgram) > r->cfg.max_bytes))
@@ -136,6 +169,9 @@ create(struct sensor_ipfrag *r, const struct sensor_packet *p, uint64_t ts)
     d->proto = p->proto;
     d->id = p->frag_id;
     d->first_ts = ts;
+    d->hash = hash;
+    d->hnext = r->buckets[hash & (r->nbuckets - 1)];
+    r->buckets[hash & (r->nbuckets - 1)] = d;
     d->prev = r->newest;
     if (r->newest != NULL)
         r->newest->next = d;
@@ -227,8 +263,9 @@ sensor_ipfrag_add(struct sensor_ipfrag *r, const struct sensor_packet *p, uint64
     sensor_ipfrag_expire(r, ts_usec);
     if (!check_fragment(r, p))
         return SENSOR_IPFRAG_DROPPED;
-    struct dgram *d = find(r, p);
-    if (d == NULL && (d = create(r, p, ts_usec)) == NULL) {
+    uint32_t hash = key_hash(r, p);
+    struct dgram *d = find(r, p, hash);
+    if (d == NULL && (d = create(r, p, ts_usec, hash)) == NULL) {
         report(r, SENSOR_IPFRAG_EV_EVICTED, p);
         return SENSOR_IPFRAG_DROPPED;
     }

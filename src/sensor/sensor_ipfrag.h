@@ -26,7 +26,8 @@
  *
  * The event callback gets the fragment that caused it, or NULL for timeout and eviction.
  *
- * Memory is bounded by max_bytes (buffers) plus max_datagrams small headers. Not thread-safe.
+ * Memory: max_bytes covers the buffers and datagram headers; a hash bucket array sized from
+ * max_datagrams (keyed with a random seed) finds a datagram in constant time. Not thread-safe.
  */
 #ifndef SW_SENSOR_IPFRAG_H
 #define SW_SENSOR_IPFRAG_H
