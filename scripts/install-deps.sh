@@ -21,7 +21,7 @@ PACKAGES=(
     libarchive-dev libpcre2-dev
     python3 python3-pytest python3-aiosmtpd python3-dkim
     swaks libnet-ssleay-perl libio-socket-ssl-perl postfix openssl procps iproute2 nmap nodejs
-    dnsmasq publicsuffix
+    dnsmasq publicsuffix redis-server
 )
 
 SUDO=()

@@ -491,6 +491,77 @@ behavior_check_limits(struct behavior *b, const struct behavior_txn *t, uint64_t
     return r->action;
 }
 
+size_t
+behavior_plan_limits(const struct behavior *b, const struct behavior_txn *t,
+                     struct behavior_plan *p)
+{
+    struct txn_key keys[TXN_KEYS_MAX];
+    size_t nkeys = txn_keys(t, keys);
+
+    p->n = 0;
+    for (size_t i = 0; i < nkeys; i++) {
+        for (size_t j = 0; j < b->nlim; j++) {
+            const struct limit_rt *l = &b->lim[j];
+            struct behavior_take *k;
+
+            if (!limit_applies(l, t, &keys[i]) || p->n >= BEHAVIOR_TAKES_MAX)
+                continue;
+            k = &p->takes[p->n++];
+            k->limit = j;
+            k->name = l->name;
+            k->identity = l->identity;
+            k->key = keys[i].key;
+            k->spec = l->spec;
+            k->cost = keys[i].add.v[l->measure];
+        }
+    }
+    return p->n;
+}
+
+/* decided_limits - the deciding limit among the takes that lacked tokens, by the rule of
+ * apply_limits: a REFUSE limit over a DEFER one, between equals the first */
+static void
+decided_limits(const struct behavior *b, const struct behavior_plan *p, const uint64_t *retry,
+               struct behavior_result *r)
+{
+    bool blocked = false;
+
+    for (size_t i = 0; i < p->n; i++) {
+        const struct limit_rt *l = &b->lim[p->takes[i].limit];
+        struct txn_key k;
+
+        if (retry[i] == 0)
+            continue;
+        if (!blocked || (l->action == BEHAVIOR_REFUSE && r->action != l->action)) {
+            k.key = p->takes[i].key;
+            refuse_by(r, l, &k, retry[i]);
+            blocked = true;
+        }
+    }
+}
+
+enum behavior_action
+behavior_observe_decided(struct behavior *b, const struct behavior_txn *t, uint64_t now_ms,
+                         const struct behavior_plan *p, const uint64_t *retry,
+                         struct behavior_result *r)
+{
+    struct txn_key keys[TXN_KEYS_MAX];
+    size_t nkeys = txn_keys(t, keys);
+    uint64_t now = now_ms > TIME_MAX ? TIME_MAX : now_ms;
+
+    memset(r, 0, sizeof *r);
+    r->action = BEHAVIOR_ACCEPT;
+    if (retry != NULL)
+        decided_limits(b, p, retry, r);
+    /* the engine's own store still counts: a shared store that is down costs the limits,
+     * not the baselines and first-seen sets of this process */
+    count_keys(b, keys, nkeys, now, r);
+    first_seen_all(b, t, keys, nkeys, now, r);
+    if (retry == NULL)
+        set_unavailable(b, r);
+    return r->action;
+}
+
 int
 behavior_save(const struct behavior *b, const char *path, uint64_t now_ms, char *err, size_t errlen)
 {

@@ -166,4 +166,40 @@ int behavior_key_sums(struct behavior *b, enum behavior_kind kind, const char *t
 void behavior_get_stats(const struct behavior *b, struct behavior_stats *out);
 const char *behavior_action_name(enum behavior_action a);
 
+/*
+ * Limits decided elsewhere (a shared store such as Redis, asked asynchronously): the caller
+ * lists the buckets a transaction must take from with behavior_plan_limits(), asks the shared
+ * store to take them all or none (behavior_redis.h), and hands the answer to
+ * behavior_observe_decided(), which picks the deciding limit as behavior_observe() would and
+ * counts the transaction (windows, baselines, first-seen) in the engine's own store.
+ */
+#define BEHAVIOR_TAKES_MAX 320 /* 40 keys of a transaction, 8 limits per key kind */
+
+/* One bucket a transaction takes from. */
+struct behavior_take {
+    size_t limit;                     /* index in the configured limits */
+    const char *name;                 /* the limit's name (the engine's, valid with it) */
+    const char *identity;             /* the limit's identity scope, or NULL */
+    struct behavior_key key;          /* the key whose bucket it is */
+    struct behavior_bucket_spec spec; /* amount per per_ms, burst */
+    uint64_t cost;                    /* the transaction's measure for this key */
+};
+
+struct behavior_plan {
+    size_t n;
+    struct behavior_take takes[BEHAVIOR_TAKES_MAX];
+};
+
+/* behavior_plan_limits - the buckets t takes from, in the order behavior_observe asks them;
+ * returns p->n */
+size_t behavior_plan_limits(const struct behavior *b, const struct behavior_txn *t,
+                            struct behavior_plan *p);
+/* behavior_observe_decided - like behavior_observe, with the limits already asked: retry[i] is
+ * 0 when take i had its tokens, else the wait in ms (UINT64_MAX: never); the store charged all
+ * of them or none. retry NULL: the shared store could not be reached (on_state_unavailable).
+ * Counting and first-seen use the engine's own store. Returns r->action. */
+enum behavior_action behavior_observe_decided(struct behavior *b, const struct behavior_txn *t,
+                                              uint64_t now_ms, const struct behavior_plan *p,
+                                              const uint64_t *retry, struct behavior_result *r);
+
 #endif

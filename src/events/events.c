@@ -1,5 +1,6 @@
 /* events - JSON-lines events (jansson) written atomically to a file or stdout. */
 #include "events/events.h"
+#include "events/event_behavior.h"
 #include "events/event_content.h"
 
 #include <errno.h>
@@ -158,6 +159,14 @@ void
 event_transaction(struct event_sink *s, const struct conn_facts *c, const struct txn_facts *t,
                   const struct verdict *v, const struct smtp_reply *next_hop_reply)
 {
+    event_transaction_behavior(s, c, t, v, next_hop_reply, NULL);
+}
+
+void
+event_transaction_behavior(struct event_sink *s, const struct conn_facts *c,
+                           const struct txn_facts *t, const struct verdict *v,
+                           const struct smtp_reply *next_hop_reply, const struct behavior_result *b)
+{
     json_t *o, *rcpt, *refused;
 
     if (s == NULL)
@@ -190,10 +199,53 @@ event_transaction(struct event_sink *s, const struct conn_facts *c, const struct
     json_object_set_new(o, "size", json_integer((json_int_t)t->size));
     json_object_set_new(o, "content", t->content ? event_content_json(t->content) : json_null());
     json_object_set_new(o, "quarantine", str_or_null(t->quarantine));
+    json_object_set_new(o, "behavior", b != NULL ? event_behavior_json(b) : json_null());
     json_object_set_new(o, "verdict", json_string(verdict_action_name(v->action)));
     json_object_set_new(o, "reason", str_or_null(v->reason));
     json_object_set_new(o, "reply", reply_json(&v->reply));
     json_object_set_new(o, "next_hop_reply", reply_json(next_hop_reply));
+    sink_write(s, o);
+}
+
+/* alert_common - the fields of an alert event before the alert's own */
+static json_t *
+alert_common(const struct conn_facts *c, const struct txn_facts *t)
+{
+    json_t *o = conn_common("alert", c);
+
+    json_object_set_new(o, "txn", json_integer(t->index));
+    json_object_set_new(o, "identity", str_or_null(t->identity));
+    json_object_set_new(o, "mail_from", jstr(t->mail_from));
+    return o;
+}
+
+void
+event_alert(struct event_sink *s, const struct conn_facts *c, const struct txn_facts *t,
+            const struct behavior_alert *a)
+{
+    json_t *o, *f;
+
+    if (s == NULL)
+        return;
+    o = alert_common(c, t);
+    f = event_alert_json(a);
+    json_object_update(o, f);
+    json_decref(f);
+    sink_write(s, o);
+}
+
+void
+event_alert_unavailable(struct event_sink *s, const struct conn_facts *c, const struct txn_facts *t,
+                        const char *state, enum behavior_action action)
+{
+    json_t *o, *f;
+
+    if (s == NULL)
+        return;
+    o = alert_common(c, t);
+    f = event_unavailable_json(state, action);
+    json_object_update(o, f);
+    json_decref(f);
     sink_write(s, o);
 }
 

@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 
+#include "behavior/behavior.h"
 #include "policy/facts.h"
 
 struct event_sink;
@@ -33,6 +34,20 @@ struct conn_summary {
 /* event_transaction - one MAIL transaction ended with this verdict */
 void event_transaction(struct event_sink *s, const struct conn_facts *c, const struct txn_facts *t,
                        const struct verdict *v, const struct smtp_reply *next_hop_reply);
+/* event_transaction_behavior - the same, with the behaviour engine's result (b NULL: the
+ * transaction was not counted; the event's behavior is null) */
+void event_transaction_behavior(struct event_sink *s, const struct conn_facts *c,
+                                const struct txn_facts *t, const struct verdict *v,
+                                const struct smtp_reply *next_hop_reply,
+                                const struct behavior_result *b);
+/* event_alert - one behaviour alert (spike, first_seen) raised by a transaction */
+void event_alert(struct event_sink *s, const struct conn_facts *c, const struct txn_facts *t,
+                 const struct behavior_alert *a);
+/* event_alert_unavailable - the shared state (state, e.g. a redis:// address) could not be
+ * reached for a transaction; action is what was done instead */
+void event_alert_unavailable(struct event_sink *s, const struct conn_facts *c,
+                             const struct txn_facts *t, const char *state,
+                             enum behavior_action action);
 /* event_connection - a connection ended */
 void event_connection(struct event_sink *s, const struct conn_facts *c,
                       const struct conn_summary *sum);

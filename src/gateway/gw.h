@@ -20,6 +20,7 @@
 #include "config/config.h"
 #include "events/events.h"
 #include "gateway/gw_auth.h"
+#include "gateway/gw_behavior.h"
 #include "policy/facts.h"
 #include "policy/policy.h"
 #include "smtp/smtp_client.h"
@@ -46,8 +47,9 @@ struct gw_worker {
     struct policy *policy;
     struct gw_dkim *dkim; /* signing keys, loaded before privileges are dropped */
     struct identity_set *identities;
-    struct psl *psl; /* Public Suffix List, loaded for relaxed alignment */
-    struct gw_content *content; /* the content engine; NULL when content.enabled is false */
+    struct psl *psl;              /* Public Suffix List, loaded for relaxed alignment */
+    struct gw_content *content;   /* the content engine; NULL when content.enabled is false */
+    struct gw_behavior *behavior; /* rate limits and alerts; NULL when behavior.enabled is false */
     struct gw_listener *listeners;
     size_t nlisteners;
     struct gw_session *sessions;
@@ -93,8 +95,9 @@ enum gw_wait {
     GW_WAIT_NONE,
     GW_WAIT_MAIL, /* connecting/EHLO/MAIL before answering the client's MAIL */
     GW_WAIT_RCPT,
-    GW_WAIT_DATA, /* upstream DATA/354 then content then "." */
-    GW_WAIT_DKIM, /* verifying DKIM signatures (their keys are being looked up) */
+    GW_WAIT_DATA,     /* upstream DATA/354 then content then "." */
+    GW_WAIT_DKIM,     /* verifying DKIM signatures (their keys are being looked up) */
+    GW_WAIT_BEHAVIOR, /* the rate limits are being asked of Redis */
 };
 
 struct gw_session {
@@ -109,13 +112,17 @@ struct gw_session {
     unsigned ntxn;
     struct spool *spool;
     bool spool_failed;
-    struct buf headers;     /* the header section, for the end-of-headers decision */
-    struct buf dkim_header; /* the DKIM-Signature field to put before the message, or empty */
-    struct buf prefix;      /* header fields put before the message: content tag + DKIM */
+    struct buf headers;        /* the header section, for the end-of-headers decision */
+    struct buf dkim_header;    /* the DKIM-Signature field to put before the message, or empty */
+    struct buf prefix;         /* header fields put before the message: content tag + DKIM */
     struct content_scan *scan; /* the content engine's state, made at the first message */
     struct gw_dkimcheck *dkimcheck; /* a running verification (tenant proof), or NULL */
     int header_state;               /* progress through CRLF CRLF; 4 = headers done */
-    struct verdict early; /* a decision taken at end of headers, answered at end of data */
+    struct verdict early;          /* a decision taken at end of headers, answered at end of data */
+    struct verdict policy_verdict; /* the end-of-data verdict while the limits are asked */
+    struct behavior_result *beh;   /* the behaviour engine's result, made at first use */
+    bool beh_valid;                /* beh is this transaction's */
+    struct gw_behavior_req *beh_req; /* a pending Redis request, or NULL */
     struct gw_upstream *up;
     enum gw_wait wait;
     char pending_addr[SMTP_PATH_MAX + 1]; /* the MAIL/RCPT address being mirrored */

@@ -139,7 +139,8 @@ spawn_worker(struct master *m, struct generation *gen, unsigned slot)
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         close_foreign_fds(m, gen, slot);
-        _exit(gw_worker_run(gen->cfg, gen->content, &gen->fds[slot * nl], nl, drop_privileges));
+        _exit(
+            gw_worker_run(gen->cfg, gen->content, slot, &gen->fds[slot * nl], nl, drop_privileges));
     }
     gen->pids[slot] = pid;
     gen->started[slot] = time(NULL);

@@ -41,7 +41,10 @@ session_txn_end(struct gw_session *s, const struct verdict *v, const struct smtp
     if (!s->in_txn)
         return;
     s->txn.size = smtp_server_session(s->smtp)->data_bytes;
-    event_transaction(s->w->events, &s->facts, &s->txn, v, hop);
+    s->beh_req = gw_behavior_cancel(s->beh_req);
+    event_transaction_behavior(s->w->events, &s->facts, &s->txn, v, hop,
+                               s->beh_valid ? s->beh : NULL);
+    s->beh_valid = false;
     txn_facts_release(&s->txn);
     if (s->scan != NULL)
         content_scan_reset(s->scan); /* after the event: it reads the report */
@@ -447,24 +450,17 @@ session_content(struct gw_session *s, struct verdict *v)
     return false;
 }
 
-/* session_data_verdict - the end-of-data decision, all facts in: refuse, or sign and relay */
+/* session_relay - the policy and the limits let it through: content rules, sign, relay */
 static void
-session_data_verdict(struct gw_session *s)
+session_relay(struct gw_session *s, struct verdict *v)
 {
-    struct verdict v = s->early;
-
-    if (v.action == VERDICT_CONTINUE)
-        policy_data_end(s->w->policy, &s->facts, &s->txn, &v);
-    if (v.action != VERDICT_CONTINUE && v.action != VERDICT_ACCEPT)
-        goto out_refuse;
-    if (session_content(s, &v))
+    if (session_content(s, v))
         goto out_refuse; /* rejected, or held in quarantine: not relayed */
     if (s->up == NULL || s->up->state != GW_UP_READY) {
-        verdict_set(&v, VERDICT_DEFER, "next_hop_unavailable", 451, "4.4.1",
-                    "Next hop unavailable");
+        verdict_set(v, VERDICT_DEFER, "next_hop_unavailable", 451, "4.4.1", "Next hop unavailable");
         goto out_refuse;
     }
-    if (s->early.sign_domain[0] != '\0' && session_sign(s, s->early.sign_domain, &v) < 0)
+    if (s->early.sign_domain[0] != '\0' && session_sign(s, s->early.sign_domain, v) < 0)
         goto out_refuse;
     s->wait = GW_WAIT_DATA;
     buf_append(&s->prefix, s->dkim_header.data, s->dkim_header.len);
@@ -473,8 +469,63 @@ session_data_verdict(struct gw_session *s)
 out_refuse:
     if (s->up != NULL)
         gw_upstream_rset(s->up);
-    session_txn_end(s, &v, NULL);
-    smtp_server_decide(s->smtp, &v.reply);
+    session_txn_end(s, v, NULL);
+    smtp_server_decide(s->smtp, &v->reply);
+}
+
+/* session_behavior_done - the behaviour engine decided: alerts out, then refuse or relay */
+static void
+session_behavior_done(void *ctx, const struct behavior_result *r)
+{
+    struct gw_session *s = ctx;
+    struct verdict v = s->policy_verdict;
+
+    s->beh_req = NULL;
+    s->wait = GW_WAIT_NONE;
+    s->beh_valid = true;
+    gw_behavior_alerts(s->w->behavior, s->w->events, &s->facts, &s->txn, r);
+    if (gw_behavior_verdict(r, &v)) {
+        if (s->up != NULL)
+            gw_upstream_rset(s->up);
+        session_txn_end(s, &v, NULL);
+        smtp_server_decide(s->smtp, &v.reply);
+        return;
+    }
+    session_relay(s, &v);
+}
+
+/* session_data_verdict - the end-of-data decision, all facts in: the policy, then the rate
+ * limits (before the content rules: a message over its limit is deferred, not quarantined),
+ * then the content rules, then sign and relay */
+static void
+session_data_verdict(struct gw_session *s)
+{
+    struct verdict v = s->early;
+    struct behavior_txn t;
+
+    if (v.action == VERDICT_CONTINUE)
+        policy_data_end(s->w->policy, &s->facts, &s->txn, &v);
+    if (v.action != VERDICT_CONTINUE && v.action != VERDICT_ACCEPT) {
+        if (s->up != NULL)
+            gw_upstream_rset(s->up);
+        session_txn_end(s, &v, NULL);
+        smtp_server_decide(s->smtp, &v.reply);
+        return;
+    }
+    if (s->w->behavior == NULL) {
+        session_relay(s, &v);
+        return;
+    }
+    s->policy_verdict = v;
+    if (s->beh == NULL)
+        s->beh = xmalloc(sizeof *s->beh);
+    gw_behavior_txn(&t, &s->facts, &s->txn, smtp_server_session(s->smtp)->data_bytes);
+    if (gw_behavior_observe(s->w->behavior, &t, s->beh, session_behavior_done, s, &s->beh_req) ==
+        1) {
+        s->wait = GW_WAIT_BEHAVIOR;
+        return;
+    }
+    session_behavior_done(s, s->beh);
 }
 
 /* session_dkim_done - the message's DKIM signatures are verified: the tenant decision, then on */
@@ -610,7 +661,8 @@ gw_session_upstream_failed(struct gw_session *s, const char *why)
         smtp_server_decide(s->smtp, &v.reply);
         break;
     case GW_WAIT_DKIM:
-        s->wait = GW_WAIT_DKIM; /* still verifying: the verdict will find the leg gone */
+    case GW_WAIT_BEHAVIOR:
+        s->wait = was; /* still deciding: the verdict will find the leg gone */
         break;
     case GW_WAIT_NONE:
         break;
@@ -779,6 +831,8 @@ session_free(struct gw_session *s)
         bufferevent_free(s->bev);
     smtp_server_free(s->smtp);
     gw_dkimcheck_free(s->dkimcheck);
+    gw_behavior_cancel(s->beh_req);
+    free(s->beh);
     spool_free(s->spool);
     buf_release(&s->headers);
     buf_release(&s->dkim_header);
@@ -942,6 +996,7 @@ gw_session_kill(struct gw_session *s)
         return; /* the next hop may be delivering: its answer decides, within its timeout */
     s->close_reason = "shutdown";
     s->dkimcheck = gw_dkimcheck_free(s->dkimcheck);
+    s->beh_req = gw_behavior_cancel(s->beh_req);
     s->up = gw_upstream_free(s->up); /* an unfinished upstream transaction is discarded */
     s->wait = GW_WAIT_NONE;
     smtp_server_shutdown(s->smtp, &reply_shutdown);

@@ -105,7 +105,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 
 /* worker_setup - contexts, users, events and listeners; -1 with a message logged */
 static int
-worker_setup(struct gw_worker *w, const int *fds, size_t nfds)
+worker_setup(struct gw_worker *w, const int *fds, size_t nfds, unsigned slot)
 {
     const struct cfg_gateway *g = &w->cfg->gateway;
     struct buf err;
@@ -153,6 +153,9 @@ worker_setup(struct gw_worker *w, const int *fds, size_t nfds)
         buf_printf(&err, "events file %s: %s", w->cfg->events.file, strerror(errno));
         goto out;
     }
+    if (w->cfg->behavior.enabled &&
+        (w->behavior = gw_behavior_new(w->cfg, w->base, slot, &err)) == NULL)
+        goto out;
     w->listeners = xcalloc(nfds, sizeof *w->listeners);
     w->nlisteners = nfds;
     for (size_t i = 0; i < nfds; i++) {
@@ -190,6 +193,7 @@ worker_release(struct gw_worker *w)
         event_free(w->sig_term);
     if (w->sig_int != NULL)
         event_free(w->sig_int);
+    gw_behavior_free(w->behavior); /* saves its snapshot */
     event_sink_close(w->events);
     if (w->dns != NULL)
         evdns_base_free(w->dns, 0);
@@ -205,8 +209,8 @@ worker_release(struct gw_worker *w)
 }
 
 int
-gw_worker_run(const struct sw_config *cfg, struct gw_content *content, const int *fds, size_t nfds,
-              int (*drop_privileges)(const struct sw_config *))
+gw_worker_run(const struct sw_config *cfg, struct gw_content *content, unsigned slot,
+              const int *fds, size_t nfds, int (*drop_privileges)(const struct sw_config *))
 {
     struct gw_worker w = {0};
     int rc = 1;
@@ -220,7 +224,7 @@ gw_worker_run(const struct sw_config *cfg, struct gw_content *content, const int
         log_error("worker: cannot create the event loop");
         return 1;
     }
-    if (worker_setup(&w, fds, nfds) < 0) {
+    if (worker_setup(&w, fds, nfds, slot) < 0) {
         rc = GW_WORKER_EXIT_SETUP;
         goto out;
     }

@@ -17,8 +17,9 @@
 
 struct gw_content;
 
-/* content: the content engine built by the master (may be NULL: content.enabled is false) */
-int gw_worker_run(const struct sw_config *cfg, struct gw_content *content, const int *fds,
-                  size_t nfds, int (*drop_privileges)(const struct sw_config *));
+/* content: the content engine built by the master (may be NULL: content.enabled is false);
+ * slot: the worker's index in its generation (names its behaviour snapshot) */
+int gw_worker_run(const struct sw_config *cfg, struct gw_content *content, unsigned slot,
+                  const int *fds, size_t nfds, int (*drop_privileges)(const struct sw_config *));
 
 #endif

@@ -1,0 +1,225 @@
+"""The behaviour engine in the relay: rate limits carried out at end of data (451 4.7.1 or
+550 5.7.1 naming the limit, with a `behavior` object in the transaction event), limits shared
+by several gateways through a real redis-server, what happens when Redis goes away
+(on_state_unavailable: accept with an alert event, or defer with nothing lost), and the
+embedded state's snapshot surviving a restart (first-seen)."""
+
+import os
+import signal
+import smtplib
+import socket
+import subprocess
+import time
+
+import msgfactory as mf
+import pytest
+from swtest import free_port, wait_until
+
+REDIS_SERVER = "/usr/bin/redis-server"
+
+
+def send(gw, rcpt="bob@example.net", sender="alice@example.com", subject="hello"):
+    """One message through gw: (code, text, client_port). smtplib's data() returns the final
+    reply; a refused MAIL or RCPT is returned the same way."""
+    s = smtplib.SMTP("127.0.0.1", gw.port, timeout=15)
+    try:
+        s.ehlo("client.example.com")
+        port = s.sock.getsockname()[1]
+        code, text = s.mail(sender)
+        if code == 250:
+            code, text = s.rcpt(rcpt)
+        if code == 250:
+            code, text = s.data(mf.text_message(subject, sender=sender))
+        s.quit()
+    finally:
+        s.close()
+    return code, text.decode(), port
+
+
+def limits(*items, **extra):
+    b = {"limits": list(items)}
+    b.update(extra)
+    return {"behavior": b}
+
+
+class Redis:
+    """A redis-server on a free loopback port, without persistence; stopped by PID."""
+
+    def __init__(self, workdir, port=None):
+        self.port = port or free_port()
+        self.dir = workdir
+        self.proc = None
+
+    def start(self):
+        self.log = open(os.path.join(self.dir, "redis-%d.log" % self.port), "ab")
+        self.proc = subprocess.Popen(
+            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--daemonize", "no", "--dir", str(self.dir)],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        wait_until(self.ping, 10, what="redis-server to answer PING")
+        return self
+
+    def ping(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as c:
+                c.sendall(b"PING\r\n")
+                return c.recv(64).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+        self.proc = None
+        if getattr(self, "log", None):
+            self.log.close()
+            self.log = None
+
+    @property
+    def url(self):
+        return "redis://127.0.0.1:%d" % self.port
+
+
+@pytest.fixture
+def redis(tmp_path):
+    if not os.path.exists(REDIS_SERVER):
+        pytest.skip("redis-server is not installed (scripts/install-deps.sh)")
+    r = Redis(str(tmp_path)).start()
+    yield r
+    r.stop()
+
+
+def alerts(gw, **match):
+    return [e for e in gw.events() if e["event"] == "alert"
+            and all(e.get(k) == v for k, v in match.items())]
+
+
+def test_identity_limit_defers_the_next_message_naming_the_limit(gateway, sink):
+    gw = gateway(limits({"key": "identity", "messages": 3, "per": "1h", "action": "defer"}))
+    for i in range(3):
+        code, _, port = send(gw, subject="m%d" % i)
+        assert code == 250
+    e = gw.txn_event(port)
+    assert e["behavior"]["action"] == "accept" and e["behavior"]["limit"] is None
+    code, text, port = send(gw, subject="over")
+    assert code == 451
+    assert text.startswith("4.7.1") and "identity_messages" in text
+    e = gw.txn_event(port)
+    assert e["verdict"] == "defer" and e["reason"] == "rate_limited"
+    b = e["behavior"]
+    assert b["action"] == "defer" and b["limit"] == "identity_messages"
+    assert b["limit_key_kind"] == "identity" and b["limit_key"] == "loopback"
+    assert b["limit_measure"] == "messages" and b["limit_amount"] == 3
+    assert b["limit_per_ms"] == 3600000 and b["retry_ms"] > 0
+    assert e["reply"].startswith("451 4.7.1 Rate limit identity_messages exceeded")
+    assert len(sink.wait_count(3)) == 3
+    time.sleep(0.3)
+    assert len(sink.files()) == 3  # the deferred one was not relayed
+
+
+def test_reject_mode_refuses_with_550_and_scoped_limit(gateway, sink):
+    gw = gateway(limits(
+        {"key": "sender", "messages": 2, "per": "1h", "action": "reject", "name": "bulk-sender"},
+        # a limit scoped to another identity never applies to the loopback clients
+        {"key": "identity", "messages": 1, "per": "1h", "identity": "bob"}))
+    assert [send(gw, subject="m%d" % i)[0] for i in range(2)] == [250, 250]
+    code, text, port = send(gw)
+    assert code == 550 and text.startswith("5.7.1") and "bulk-sender" in text
+    e = gw.txn_event(port)
+    assert e["verdict"] == "reject" and e["behavior"]["limit"] == "bulk-sender"
+    assert e["behavior"]["limit_key"] == "alice@example.com"
+    # another sender has its own bucket
+    assert send(gw, sender="carol@example.com")[0] == 250
+
+
+def test_two_gateways_share_one_limit_through_redis(gateway, sink, redis):
+    limit = 7
+    over = limits({"key": "identity", "messages": limit, "per": "1h"}, state=redis.url)
+    gw1 = gateway(over)
+    gw2 = gateway(deep({"gateway": {"workers": 2}}, over))
+    codes = []
+    for i in range(24):
+        codes.append(send(gw1 if i % 2 == 0 else gw2, subject="m%d" % i)[0])
+    assert codes.count(250) == limit, codes
+    assert set(codes) == {250, 451}
+    assert len(sink.wait_count(limit)) == limit
+    time.sleep(0.3)
+    assert len(sink.files()) == limit
+    assert not alerts(gw1, type="state_unavailable") and not alerts(gw2, type="state_unavailable")
+
+
+def deep(a, b):
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = deep(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def test_redis_down_accept_keeps_mail_flowing_with_an_alert(gateway, sink, redis):
+    gw = gateway(limits({"key": "identity", "messages": 2, "per": "1h"}, state=redis.url,
+                        on_state_unavailable="accept"))
+    assert send(gw)[0] == 250
+    redis.stop()
+    codes = [send(gw, subject="down%d" % i)[0] for i in range(4)]
+    assert codes == [250] * 4  # past the limit of 2, but the limit is not known: accepted
+    a = gw.wait_event(lambda e: e["event"] == "alert" and e.get("type") == "state_unavailable",
+                      what="a state_unavailable alert")
+    assert a["state"] == redis.url and a["action"] == "accept"
+    assert len(sink.wait_count(5)) == 5
+    # Redis comes back on the same port: the gateway reconnects (backoff) and limits again
+    redis.start()
+
+    def limited():
+        code, _, port = send(gw, subject="back")
+        return code == 451 or None
+    wait_until(limited, 20, interval=0.5, what="the limit to apply again after reconnecting")
+
+
+def test_redis_down_defer_loses_nothing(gateway, sink, redis):
+    gw = gateway(limits({"key": "identity", "messages": 100, "per": "1h"}, state=redis.url,
+                        on_state_unavailable="defer"))
+    results = [send(gw, subject="up%d" % i)[:2] for i in range(3)]
+    redis.stop()
+    for i in range(3):
+        results.append(send(gw, subject="down%d" % i)[:2])
+    down = results[3:]
+    assert all(c == 451 and t.startswith("4.3.0") for c, t in down), down
+    accepted = sum(1 for c, _ in results if c == 250)
+    assert accepted == 3
+    assert len(sink.wait_count(accepted)) == accepted
+    time.sleep(0.3)
+    assert len(sink.files()) == accepted  # every 250 is at the sink, nothing else
+    e = gw.wait_event(lambda e: e["event"] == "transaction" and e["verdict"] == "defer",
+                      what="a deferred transaction")
+    assert e["reason"] == "behavior_state_unavailable" and e["behavior"]["state_unavailable"]
+
+
+def test_embedded_snapshot_keeps_first_seen_across_a_restart(gateway, sink, tmp_path):
+    over = {"behavior": {"state_file": str(tmp_path / "behavior.sqlite"),
+                         "first_seen": {"learning": "0s"}}}
+    gw = gateway(over)
+    assert send(gw, rcpt="bob@dest-a.example")[0] == 250
+    gw.wait_event(lambda e: e["event"] == "alert" and e.get("value") == "dest-a.example",
+                  what="first_seen alert for dest-a.example")
+    a = alerts(gw, value="dest-a.example")[0]
+    assert a["type"] == "first_seen" and a["relation"] == "identity_rcpt_domain"
+    assert a["subject"] == "loopback"
+    assert gw.stop() == 0
+    assert (tmp_path / "behavior.sqlite").exists()
+    n_before = len(alerts(gw))
+    gw.start()
+    code, _, port = send(gw, rcpt="carol@dest-a.example")
+    assert code == 250
+    e = gw.txn_event(port)
+    assert e["behavior"]["alerts"] == []  # dest-a.example and 127.0.0.1 were seen before
+    assert len(alerts(gw)) == n_before
+    code, _, port = send(gw, rcpt="dave@dest-b.example")
+    e = gw.txn_event(port)
+    assert [a["value"] for a in e["behavior"]["alerts"]] == ["dest-b.example"]
+    gw.wait_event(lambda e: e["event"] == "alert" and e.get("value") == "dest-b.example",
+                  what="first_seen alert for dest-b.example")
