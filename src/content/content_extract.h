@@ -58,7 +58,7 @@ enum content_kind {
     CONTENT_DOCX,
     CONTENT_XLSX,
     CONTENT_PPTX,
-    CONTENT_OLE2,           /* doc/xls/ppt/msg */
+    CONTENT_OLE2,             /* doc/xls/ppt/msg */
     CONTENT_OFFICE_ENCRYPTED, /* OLE2 holding EncryptedPackage */
     CONTENT_7Z,
     CONTENT_RAR,
@@ -85,17 +85,17 @@ struct content_type {
 };
 
 enum content_anomaly {
-    CONTENT_ANOM_CORRUPT = 1u << 0,     /* an archive or document that could not be read whole */
-    CONTENT_ANOM_DEPTH = 1u << 1,       /* nested archives past max_depth */
-    CONTENT_ANOM_ENTRIES = 1u << 2,     /* more entries than max_entries */
-    CONTENT_ANOM_SIZE = 1u << 3,        /* an entry or the total past its byte limit */
-    CONTENT_ANOM_RATIO = 1u << 4,       /* expansion ratio of a zip bomb */
-    CONTENT_ANOM_ENCRYPTED = 1u << 5,   /* something encrypted was found */
+    CONTENT_ANOM_CORRUPT = 1u << 0,   /* an archive or document that could not be read whole */
+    CONTENT_ANOM_DEPTH = 1u << 1,     /* nested archives past max_depth */
+    CONTENT_ANOM_ENTRIES = 1u << 2,   /* more entries than max_entries */
+    CONTENT_ANOM_SIZE = 1u << 3,      /* an entry or the total past its byte limit */
+    CONTENT_ANOM_RATIO = 1u << 4,     /* expansion ratio of a zip bomb */
+    CONTENT_ANOM_ENCRYPTED = 1u << 5, /* something encrypted was found */
 };
 
 struct content_limits {
-    unsigned max_depth;      /* archives inside archives; default 3 */
-    unsigned max_entries;    /* per archive; default 10000 */
+    unsigned max_depth;       /* archives inside archives; default 3 */
+    unsigned max_entries;     /* per archive; default 10000 */
     uint64_t max_entry_bytes; /* extracted per entry; default 32 MB */
     uint64_t max_total_bytes; /* extracted per attachment; default 256 MB */
     unsigned max_ratio;       /* bytes an archive may expand to per byte of it, once past
@@ -106,12 +106,12 @@ struct content_item {
     const char *path; /* "a.zip/dir/x.txt" (the attachment's own name first) */
     unsigned depth;   /* 1 for entries of the attachment, 2 inside a nested archive... */
     struct content_type type;
-    uint64_t size;    /* as declared by the archive, or extracted */
+    uint64_t size; /* as declared by the archive, or extracted */
     uint8_t sha256[32];
-    bool have_hash;   /* false when the bytes could not all be read: an encrypted entry, a
-                         limit, corrupt data (an encrypted document read whole has one) */
+    bool have_hash; /* false when the bytes could not all be read: an encrypted entry, a
+                       limit, corrupt data (an encrypted document read whole has one) */
     bool encrypted;
-    bool truncated;   /* cut short by a limit or by corrupt data */
+    bool truncated; /* cut short by a limit or by corrupt data */
 };
 
 struct content_extract_callbacks {

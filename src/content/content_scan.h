@@ -93,7 +93,7 @@ struct content_attachment {
     char sha256[65];     /* lowercase hex, "" when not known (encrypted/truncated entry) */
     bool encrypted;
     bool truncated;
-    bool type_mismatch;  /* declared and detected type disagree in a way that matters */
+    bool type_mismatch; /* declared and detected type disagree in a way that matters */
 };
 
 struct content_report {

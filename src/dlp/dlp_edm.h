@@ -34,21 +34,21 @@ struct dlp_edm;
 struct dlp_edm_stream;
 
 struct dlp_edm_options {
-    const char *path;              /* the CSV file */
-    const char *const *columns;    /* column names to keep; NULL = all */
+    const char *path;           /* the CSV file */
+    const char *const *columns; /* column names to keep; NULL = all */
     size_t ncolumns;
-    const char *primary;           /* primary column name; NULL = the first kept column */
-    unsigned min_cells;            /* cells of one row that must match; default 2 */
-    size_t window;                 /* bytes around the primary cell; default 512 */
-    size_t max_rows;               /* refuse larger files; default 10,000,000 */
+    const char *primary; /* primary column name; NULL = the first kept column */
+    unsigned min_cells;  /* cells of one row that must match; default 2 */
+    size_t window;       /* bytes around the primary cell; default 512 */
+    size_t max_rows;     /* refuse larger files; default 10,000,000 */
 };
 
 struct dlp_edm_match {
-    uint64_t row;          /* 1-based data row of the CSV */
-    unsigned cells;        /* cells of that row seen near the primary */
-    uint64_t offset;       /* offset of the primary value in the stream */
+    uint64_t row;    /* 1-based data row of the CSV */
+    unsigned cells;  /* cells of that row seen near the primary */
+    uint64_t offset; /* offset of the primary value in the stream */
     uint32_t length;
-    const char *columns;   /* comma-separated names of the matched columns */
+    const char *columns; /* comma-separated names of the matched columns */
 };
 
 typedef void (*dlp_edm_match_fn)(void *ctx, const struct dlp_edm_match *m);
@@ -58,8 +58,7 @@ struct dlp_edm *dlp_edm_load(const struct dlp_edm_options *opt, char *err, size_
 uint64_t dlp_edm_rows(const struct dlp_edm *e);
 struct dlp_edm *dlp_edm_free(struct dlp_edm *e);
 
-struct dlp_edm_stream *dlp_edm_stream_new(const struct dlp_edm *e, dlp_edm_match_fn fn,
-                                          void *ctx);
+struct dlp_edm_stream *dlp_edm_stream_new(const struct dlp_edm *e, dlp_edm_match_fn fn, void *ctx);
 void dlp_edm_stream_feed(struct dlp_edm_stream *s, const uint8_t *text, size_t len);
 /* dlp_edm_stream_end - flush; the stream is then ready for the next text (offsets restart) */
 void dlp_edm_stream_end(struct dlp_edm_stream *s);

@@ -119,7 +119,7 @@ mime_charset_new(const char *label)
     struct mime_charset *cs = xcalloc(1, sizeof *cs);
     cs->cd = (iconv_t)-1;
     cs->kind = CS_UTF8;
-    strcpy(cs->name, "US-ASCII");
+    snprintf(cs->name, sizeof cs->name, "%s", "US-ASCII");
 
     /* trim blanks and quotes around the label */
     const char *s = label ? label : "";
@@ -155,7 +155,7 @@ mime_charset_new(const char *label)
     }
     if (strcmp(name, "ISO-8859-1") == 0) {
         cs->kind = CS_LATIN1;
-        strcpy(cs->name, "ISO-8859-1");
+        snprintf(cs->name, sizeof cs->name, "%s", "ISO-8859-1");
         return cs;
     }
     cs->cd = iconv_open("UTF-8", name);

@@ -24,12 +24,12 @@
 #include <stdint.h>
 
 struct mime_b64 {
-    uint32_t acc;      /* bits collected so far */
-    unsigned nsym;     /* symbols in acc (0-3) */
-    unsigned npad;     /* '=' seen in the current group */
-    uint64_t bad;      /* bytes skipped that are neither alphabet nor whitespace */
+    uint32_t acc;       /* bits collected so far */
+    unsigned nsym;      /* symbols in acc (0-3) */
+    unsigned npad;      /* '=' seen in the current group */
+    uint64_t bad;       /* bytes skipped that are neither alphabet nor whitespace */
     uint64_t after_pad; /* symbols decoded after padding ended a group */
-    unsigned unpadded; /* 1 when the final group lacked its padding */
+    unsigned unpadded;  /* 1 when the final group lacked its padding */
 };
 
 void mime_b64_init(struct mime_b64 *d);
@@ -39,11 +39,11 @@ size_t mime_b64_feed(struct mime_b64 *d, const uint8_t *in, size_t len, uint8_t 
 size_t mime_b64_finish(struct mime_b64 *d, uint8_t *out);
 
 struct mime_qp {
-    unsigned state;    /* decoder state (private) */
-    uint8_t held[80];  /* whitespace held until we know a line end does not follow it */
+    unsigned state;   /* decoder state (private) */
+    uint8_t held[80]; /* whitespace held until we know a line end does not follow it */
     unsigned nheld;
-    uint8_t hex;       /* first hex digit of an =XX */
-    uint64_t bad;      /* malformed '=' sequences kept literally */
+    uint8_t hex;  /* first hex digit of an =XX */
+    uint64_t bad; /* malformed '=' sequences kept literally */
 };
 
 void mime_qp_init(struct mime_qp *d);

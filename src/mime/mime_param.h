@@ -29,12 +29,12 @@
 #include <stddef.h>
 
 enum mime_param_flag {
-    MIME_PARAM_BAD_TYPE = 1u << 0,     /* no type/subtype where one was expected */
-    MIME_PARAM_BAD_SYNTAX = 1u << 1,   /* junk the parser skipped */
-    MIME_PARAM_DUPLICATE = 1u << 2,    /* a parameter given twice (first kept) */
-    MIME_PARAM_BAD_CHARSET = 1u << 3,  /* an RFC 2231/2047 charset iconv cannot convert */
-    MIME_PARAM_BAD_ENCODING = 1u << 4, /* bad %XX or encoded-word data */
-    MIME_PARAM_TRUNCATED = 1u << 5,    /* a limit was reached */
+    MIME_PARAM_BAD_TYPE = 1u << 0,         /* no type/subtype where one was expected */
+    MIME_PARAM_BAD_SYNTAX = 1u << 1,       /* junk the parser skipped */
+    MIME_PARAM_DUPLICATE = 1u << 2,        /* a parameter given twice (first kept) */
+    MIME_PARAM_BAD_CHARSET = 1u << 3,      /* an RFC 2231/2047 charset iconv cannot convert */
+    MIME_PARAM_BAD_ENCODING = 1u << 4,     /* bad %XX or encoded-word data */
+    MIME_PARAM_TRUNCATED = 1u << 5,        /* a limit was reached */
     MIME_PARAM_CONTINUATION_GAP = 1u << 6, /* name*0, name*2 without name*1 */
 };
 
