@@ -53,8 +53,8 @@ struct dlp_custom {
     enum dlp_custom_kind kind;
     const char *const *patterns; /* keywords (literal) or regexes (PCRE syntax Hyperscan takes) */
     size_t npatterns;
-    bool case_sensitive;     /* default false */
-    int confidence;          /* reported confidence, default 80 */
+    bool case_sensitive;        /* default false */
+    int confidence;             /* reported confidence, default 80 */
     struct dlp_edm_options edm; /* DLP_CUSTOM_EDM: the table */
 };
 
@@ -67,14 +67,14 @@ struct dlp_options {
 };
 
 struct dlp_finding {
-    const char *detector;  /* stable id ("card", "custom.projects") */
+    const char *detector; /* stable id ("card", "custom.projects") */
     const char *category;
-    int confidence;        /* 0-100, validator's base plus context */
-    uint64_t offset;       /* of the value's first byte in this stream */
+    int confidence;  /* 0-100, validator's base plus context */
+    uint64_t offset; /* of the value's first byte in this stream */
     uint32_t length;
-    bool context;          /* a context word was near */
-    const char *redacted;  /* safe to log */
-    const char *detail;    /* validator detail, "" when none */
+    bool context;         /* a context word was near */
+    const char *redacted; /* safe to log */
+    const char *detail;   /* validator detail, "" when none */
 };
 
 typedef void (*dlp_finding_fn)(void *ctx, const struct dlp_finding *f);
