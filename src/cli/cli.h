@@ -12,6 +12,7 @@ int cmd_check_config(int argc, char **argv);
 int cmd_hash_password(int argc, char **argv);
 int cmd_domain(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_sensor(int argc, char **argv);
 
 /* cli_is_flag - argv[i] is --name or -short */
 int cli_is_flag(const char *arg, const char *long_name, const char *short_name);

@@ -15,6 +15,7 @@ static const char usage[] =
     "  hash-password  read a password on stdin, print a hash for the users file\n"
     "  domain         prove domain ownership through DNS (token, verify)\n"
     "  scan           inspect message files: attachments, sensitive data, infostealer shapes\n"
+    "  sensor         watch SMTP passively in a capture file or on an interface\n"
     "\n"
     "options:\n"
     "  -h, --help     this help (each command has its own: smtpwarden COMMAND --help)\n"
@@ -59,6 +60,7 @@ main(int argc, char **argv)
         {"hash-password", cmd_hash_password},
         {"domain", cmd_domain},
         {"scan", cmd_scan},
+        {"sensor", cmd_sensor},
     };
 
     if (argc < 2) {

@@ -120,8 +120,9 @@ scan_progress_add(struct scan_progress *p, uint64_t bytes)
     memset(bar + fill, '.', 40 - fill);
     bar[40] = '\0';
     double secs = ms_between(&p->start, &now) / 1e3;
-    fprintf(stderr, "\r[%s] %3.0f%%  %.1f/%.1f MB  %.1f MB/s  %lu files", bar, frac * 100,
-            (double)p->done / 1e6, (double)p->total / 1e6, (double)p->done / 1e6 / secs, p->files);
+    fprintf(stderr, "\r[%s] %3.0f%%  %.1f/%.1f MB  %.1f MB/s  %lu %s", bar, frac * 100,
+            (double)p->done / 1e6, (double)p->total / 1e6, (double)p->done / 1e6 / secs, p->files,
+            p->unit != NULL ? p->unit : "files");
     p->drawn = true;
 }
 

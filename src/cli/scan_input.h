@@ -32,6 +32,7 @@ struct scan_progress {
     bool on;
     uint64_t total, done;
     unsigned long files;
+    const char *unit; /* what `files` counts, "files" when NULL */
     struct timespec start, last;
     bool drawn;
 };
