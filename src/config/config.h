@@ -240,6 +240,19 @@ struct cfg_behavior {
     unsigned first_seen_max_values;
 };
 
+/* The passive sensor (issue 5): who may speak SMTP, which ports are SMTP, its bounds. */
+struct cfg_sensor {
+    struct cidr_list mail_servers; /* the organisation's mail servers and relays */
+    struct cidr_list mail_clients; /* hosts allowed to speak SMTP outward */
+    char **ports;                  /* server ports taken as SMTP ("25", ...); none = default */
+    size_t nports;
+    char *password_salt; /* --password-hash salt; NULL = random per run */
+    bool dlp;            /* run the content engine on every message */
+    unsigned max_flows;
+    uint64_t max_memory;   /* flow table + reassembly + per-flow SMTP state */
+    unsigned idle_timeout; /* seconds */
+};
+
 struct cfg_events {
     char *file; /* "-" = stdout (default) */
 };
@@ -264,6 +277,7 @@ struct sw_config {
     struct cfg_content content;   /* content: limits of MIME and attachment inspection */
     struct cfg_dlp dlp;           /* dlp: detectors and rules */
     struct cfg_behavior behavior; /* behavior: rate limits, spikes, first-seen */
+    struct cfg_sensor sensor;     /* sensor: the passive SMTP sensor */
     struct {
         char *servers;       /* dns.servers: "HOST[:PORT],..."; NULL = /etc/resolv.conf */
         unsigned timeout_ms; /* dns.timeout */

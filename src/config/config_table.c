@@ -393,6 +393,36 @@ const struct cfg_setting config_table[] = {
     {.path = "behavior.first_seen.max_values", .type = CFG_UINT,
      .off = CFG_OFF(behavior.first_seen_max_values), .def = "256", .min = 1, .max = 1000000,
      .help = "values a subject may hold; past it the subject is saturated and quiet"},
+    {.path = "sensor.mail_servers", .type = CFG_CIDR_LIST, .off = CFG_OFF(sensor.mail_servers),
+     .def_doc = "(none)",
+     .help = "the organisation's mail servers and relays (CIDR list): SMTP to any other "
+             "server is smtp.external_server, unless the client is one of these or of "
+             "sensor.mail_clients"},
+    {.path = "sensor.mail_clients", .type = CFG_CIDR_LIST, .off = CFG_OFF(sensor.mail_clients),
+     .def_doc = "(none)",
+     .help = "hosts allowed to speak SMTP to servers outside sensor.mail_servers (CIDR list); "
+             "given alone, any other host speaking SMTP is smtp.external_server"},
+    {.path = "sensor.ports", .type = CFG_STRING_LIST, .off = CFG_OFF(sensor.ports),
+     .off_port = CFG_OFF(sensor.nports), .def_doc = "(25, 465, 587, 2525)",
+     .help = "server ports taken as SMTP without looking; SMTP on other ports is found by "
+             "content (a 220 greeting answered by EHLO or HELO)"},
+    {.path = "sensor.password_salt", .type = CFG_STRING, .off = CFG_OFF(sensor.password_salt),
+     .def_doc = "(random per run)",
+     .help = "salt of the HMAC-SHA-256 that --password-hash writes for cleartext passwords; set "
+             "it to compare hashes across runs"},
+    {.path = "sensor.dlp", .type = CFG_BOOL, .off = CFG_OFF(sensor.dlp), .def = "true",
+     .help = "inspect every message with the content engine (attachments, DLP, infostealer "
+             "shapes)"},
+    {.path = "sensor.max_flows", .type = CFG_UINT, .off = CFG_OFF(sensor.max_flows),
+     .def = "262144", .min = 1024, .max = 16777216,
+     .help = "TCP flows tracked at once; past it the least recently active are dropped"},
+    {.path = "sensor.max_memory", .type = CFG_SIZE, .off = CFG_OFF(sensor.max_memory),
+     .def = "64M", .min = 1048576, .max = 68719476736ull,
+     .help = "flow table, reassembly queues and per-flow SMTP state together; past it the "
+             "least recently active flows are dropped"},
+    {.path = "sensor.idle_timeout", .type = CFG_DURATION, .off = CFG_OFF(sensor.idle_timeout),
+     .def = "5m", .min = 1, .max = SECONDS_PER_DAY,
+     .help = "a flow without a packet for this long (capture time) is closed"},
     {.path = "dns.servers", .type = CFG_STRING, .off = CFG_OFF(dns.servers),
      .def_doc = "(/etc/resolv.conf)",
      .help = "DNS servers for the lookups the gateway makes itself (the keys of DKIM signatures "
