@@ -66,11 +66,15 @@ set_endpoints(json_t *o, const char *uid, const char *orig_h, uint16_t orig_p, c
     json_object_set_new(o, "id.resp_p", json_integer(resp_p));
 }
 
-/* set_content - verdict, reason, findings, attachments, anomalies of the message */
+/* set_content - verdict, verdict_reason, findings, attachments, anomalies of the message */
 static void
 set_content(json_t *o, const struct content_report *c)
 {
-    static const char *const keys[] = {"verdict", "reason", "findings", "attachments", "anomalies"};
+    static const char *const keys[][2] = {{"verdict", "verdict"},
+                                          {"reason", "verdict_reason"},
+                                          {"findings", "findings"},
+                                          {"attachments", "attachments"},
+                                          {"anomalies", "anomalies"}};
     json_t *e;
 
     if (c == NULL)
@@ -79,9 +83,9 @@ set_content(json_t *o, const struct content_report *c)
     if (e == NULL)
         return;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        json_t *v = json_object_get(e, keys[i]);
-        if (v != NULL)
-            json_object_set(o, keys[i], v);
+        json_t *v = json_object_get(e, keys[i][0]);
+        if (v != NULL && !(json_is_string(v) && json_string_length(v) == 0))
+            json_object_set(o, keys[i][1], v);
     }
     json_decref(e);
 }
@@ -199,9 +203,12 @@ sensor_output_alert_json(const struct sensor_alert *a, uint64_t ts_us,
         set_rcpts(o, r);
         set_str(o, "subject", r->subject);
         set_str(o, "auth_user", r->auth_user);
-        if (r->content != NULL)
-            json_object_set_new(o, "verdict", json_string(content_action_name(r->content->action)));
     }
+    const struct content_report *c = a->content != NULL ? a->content
+                                     : r != NULL        ? r->content
+                                                        : NULL;
+    if (c != NULL)
+        json_object_set_new(o, "verdict", json_string(content_action_name(c->action)));
     if (ev != NULL && ev->type == SENSOR_SMTP_EV_AUTH_CLEARTEXT) {
         set_str(o, "auth_user", ev->user);
         set_str(o, "auth_mech", ev->mech);
