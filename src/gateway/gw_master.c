@@ -328,17 +328,28 @@ retire_generation(struct generation *gen)
     }
 }
 
+static void master_reap(struct master *m);
+
 /* master_reload - SIGHUP: a new generation on the new configuration, then retire the old */
 static void
 master_reload(struct master *m)
 {
     struct sw_config *cfg;
-    struct generation *old = m->ngens ? m->gens[m->ngens - 1] : NULL;
+    struct generation *old;
 
     if (m->opt->config_path == NULL) {
         log_info("reload: running on the embedded configuration, nothing to reload");
         return;
     }
+    master_reap(m); /* old generations that finished draining make room */
+    if (m->ngens == MAX_GENERATIONS) {
+        /* a burst of SIGHUPs while old workers still drain sessions: refuse, never abort */
+        log_warn("reload: %d older generations are still draining; not reloading now, send "
+                 "SIGHUP again later",
+                 MAX_GENERATIONS - 1);
+        return;
+    }
+    old = m->ngens ? m->gens[m->ngens - 1] : NULL;
     log_info("reload: reading %s", m->opt->config_path);
     cfg = load_config(m->opt->config_path);
     if (cfg == NULL) {
