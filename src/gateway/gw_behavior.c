@@ -287,6 +287,7 @@ schedule_reconnect(struct gw_behavior *gb)
     gb->backoff_ms = gb->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : gb->backoff_ms * 2;
 }
 
+/* connect_cb - the connection is up (the backoff starts again from its minimum) or failed */
 static void
 connect_cb(const redisAsyncContext *ac, int status)
 {
@@ -306,6 +307,7 @@ connect_cb(const redisAsyncContext *ac, int status)
     gb->backoff_ms = BACKOFF_MIN_MS;
 }
 
+/* disconnect_cb - Redis closed or broke the connection: make it again after the backoff */
 static void
 disconnect_cb(const redisAsyncContext *ac, int status)
 {

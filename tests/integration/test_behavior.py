@@ -223,3 +223,47 @@ def test_embedded_snapshot_keeps_first_seen_across_a_restart(gateway, sink, tmp_
     assert [a["value"] for a in e["behavior"]["alerts"]] == ["dest-b.example"]
     gw.wait_event(lambda e: e["event"] == "alert" and e.get("value") == "dest-b.example",
                   what="first_seen alert for dest-b.example")
+
+
+ISSUE_SHAPE = """\
+gateway:
+  listen: ["127.0.0.1:2525"]
+  next_hop: 127.0.0.1:2526
+identities:
+  - {name: crm, network: [127.0.0.0/8], domains: [example.com]}
+behavior:
+  state: redis://127.0.0.1:6379      # or "embedded" (the default), persisted to state_file
+  state_file: behavior.sqlite
+  on_state_unavailable: accept        # or defer
+  limits:
+    - key: identity                   # identity, client_ip, sasl_user, sender, sender_domain, rcpt_domain, tenant
+      messages: 500
+      per: 1h
+      action: defer                   # or reject
+  spikes: { deviations: 4, min_messages_per_hour: 200, warmup: 7d }
+  first_seen: { learning: 14d }
+"""
+
+
+def check_config(binary, path):
+    p = subprocess.run([str(binary), "check-config", str(path)], capture_output=True, timeout=30)
+    return p.returncode, (p.stdout + p.stderr).decode()
+
+
+def test_issue_shape_loads_and_mistakes_name_their_line(tmp_path, binary):
+    good = tmp_path / "good.yaml"
+    good.write_text(ISSUE_SHAPE)
+    rc, out = check_config(binary, good)
+    assert rc == 0, out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(ISSUE_SHAPE.replace("state: redis://127.0.0.1:6379", "state: redis://h")
+                   .replace("      messages: 500\n", "      messages: 500\n      bytes: 10M\n")
+                   .replace("# or reject\n", "# or reject\n"
+                            "    - {key: client_ip, messages: 1, per: 1h, identity: nobody}\n"
+                            "    - {key: sender, recipients: 1000000000, per: 31d}\n"))
+    rc, out = check_config(binary, bad)
+    assert rc == 1, out
+    assert "bad.yaml:7:" in out and "behavior.state 'redis://h'" in out
+    assert "bad.yaml:11:" in out and "exactly one of 'messages', 'recipients' and 'bytes'" in out
+    assert "no identity has that name" in out
+    assert "2^53" in out  # too large for the Redis script's exact arithmetic
