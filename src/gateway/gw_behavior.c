@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,11 +37,12 @@ struct gw_behavior_req {
     struct event *timer; /* the timeout, then the zero-delay call of done */
     struct behavior_txn txn;
     uint64_t now_ms;
-    struct behavior_plan plan;
-    uint64_t retry[BEHAVIOR_TAKES_MAX];
     struct behavior_result *r;
     gw_behavior_done_fn *done;
     void *ctx;
+    /* last: written before they are read, so not zeroed (see gw_behavior_observe) */
+    struct behavior_plan plan;
+    uint64_t retry[BEHAVIOR_TAKES_MAX];
 };
 
 struct gw_behavior {
@@ -439,7 +441,10 @@ gw_behavior_observe(struct gw_behavior *gb, const struct behavior_txn *t, struct
         behavior_observe(gb->engine, t, now, r);
         return 0;
     }
-    q = xcalloc(1, sizeof *q);
+    /* the plan and the answers (about 100 kB at their bound) are written before they are
+     * read: only the fields before them need zeroing */
+    q = xmalloc(sizeof *q);
+    memset(q, 0, offsetof(struct gw_behavior_req, plan));
     q->gb = gb;
     behavior_plan_limits(gb->engine, t, &q->plan);
     if (q->plan.n == 0 || !gb->connected || gb->ac == NULL || !req_send(gb, q)) {

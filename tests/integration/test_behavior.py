@@ -180,6 +180,29 @@ def test_redis_down_accept_keeps_mail_flowing_with_an_alert(gateway, sink, redis
     wait_until(limited, 20, interval=0.5, what="the limit to apply again after reconnecting")
 
 
+def test_redis_that_hangs_times_out_and_is_reconnected(gateway, sink, redis):
+    """A Redis that stops answering (SIGSTOP: its socket still accepts) costs each transaction
+    at most redis_timeout, then on_state_unavailable; after SIGCONT the gateway's new
+    connection limits again."""
+    gw = gateway(limits({"key": "identity", "messages": 2, "per": "1h"}, state=redis.url,
+                        on_state_unavailable="accept", redis_timeout="300ms"))
+    assert send(gw)[0] == 250
+    os.kill(redis.proc.pid, signal.SIGSTOP)
+    try:
+        codes = [send(gw, subject="hung%d" % i)[0] for i in range(3)]
+    finally:
+        os.kill(redis.proc.pid, signal.SIGCONT)
+    assert codes == [250] * 3
+    gw.wait_event(lambda e: e["event"] == "alert" and e.get("type") == "state_unavailable",
+                  what="a state_unavailable alert")
+    assert "did not answer within 300 ms" in gw.stderr()
+
+    def limited():
+        return send(gw, subject="back")[0] == 451 or None
+    wait_until(limited, 20, interval=0.5, what="the limit to apply again after SIGCONT")
+    assert not gw.sanitizer_reports()
+
+
 def test_redis_down_defer_loses_nothing(gateway, sink, redis):
     gw = gateway(limits({"key": "identity", "messages": 100, "per": "1h"}, state=redis.url,
                         on_state_unavailable="defer"))
