@@ -290,3 +290,19 @@ def test_issue_shape_loads_and_mistakes_name_their_line(tmp_path, binary):
     assert "bad.yaml:11:" in out and "exactly one of 'messages', 'recipients' and 'bytes'" in out
     assert "no identity has that name" in out
     assert "2^53" in out  # too large for the Redis script's exact arithmetic
+
+
+def test_embedded_snapshot_one_file_per_worker_slot_saved_on_a_timer(gateway, sink, tmp_path):
+    state = tmp_path / "state" / "behavior.sqlite"
+    state.parent.mkdir()
+    gw = gateway({"gateway": {"workers": 2},
+                  "behavior": {"state_file": str(state), "save_interval": "1s"}})
+    assert send(gw)[0] == 250
+    # saved while running, by the timer, by each worker into its own file
+    wait_until(lambda: state.exists() and state.with_name("behavior.sqlite.1").exists(), 10,
+               what="both workers' snapshots")
+    assert gw.stop() == 0
+    assert sorted(p.name for p in state.parent.iterdir()) == ["behavior.sqlite",
+                                                              "behavior.sqlite.1"]
+    with open(state, "rb") as f:
+        assert f.read(16) == b"SQLite format 3\x00"
