@@ -162,6 +162,13 @@ behavior_redis_is_noscript(const redisReply *r)
            strncmp(r->str, "NOSCRIPT", 8) == 0;
 }
 
+/* is_digit - an ASCII digit (strtoul alone would take spaces and signs) */
+static bool
+is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
 int
 behavior_redis_parse_url(const char *url, char *host, size_t hostlen, uint16_t *port, unsigned *db)
 {
@@ -190,15 +197,19 @@ behavior_redis_parse_url(const char *url, char *host, size_t hostlen, uint16_t *
         return -1;
     memcpy(host, p, n);
     host[n] = '\0';
+    if (!is_digit(colon[1]))
+        return -1;
     v = strtoul(colon + 1, &num_end, 10);
-    if (num_end == colon + 1 || v == 0 || v > 65535)
+    if (v == 0 || v > 65535)
         return -1;
     *port = (uint16_t)v;
     *db = 0;
     if (*num_end == '/') {
         const char *d = num_end + 1;
+        if (!is_digit(*d))
+            return -1;
         v = strtoul(d, &num_end, 10);
-        if (num_end == d || v > 15)
+        if (v > 15)
             return -1;
         *db = (unsigned)v;
     }

@@ -12,6 +12,13 @@
 #define LIMITS_PER_KEY 8
 #define REDIS_EXACT_MAX (1ULL << 53) /* Lua numbers are doubles: integers exact below 2^53 */
 
+/* is_digit - an ASCII digit (strtoul alone would take spaces and signs) */
+static bool
+is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
 /* name_is_valid - [A-Za-z0-9_.-], 1..64 */
 static bool
 name_is_valid(const char *s)
@@ -47,13 +54,17 @@ state_is_valid(const char *s, bool *redis)
         if (colon == NULL || colon == p)
             return false;
     }
+    if (!is_digit(colon[1]))
+        return false;
     v = strtoul(colon + 1, &num_end, 10);
-    if (num_end == colon + 1 || v == 0 || v > 65535)
+    if (v == 0 || v > 65535)
         return false;
     if (*num_end == '/') {
         const char *d = num_end + 1;
+        if (!is_digit(*d))
+            return false;
         v = strtoul(d, &num_end, 10);
-        if (num_end == d || v > 15)
+        if (v > 15)
             return false;
     }
     return *num_end == '\0';

@@ -186,7 +186,8 @@ test_url(void **state)
     const char *bad[] = {"embedded",          "redis://",         "redis://h",
                          "redis://h:0",       "redis://h:70000",  "redis://:6379",
                          "redis://h:6379/16", "redis://h:6379/x", "redis://h:6379 ",
-                         "redis://[::1:6379", "http://h:6379",    "redis://h:6379/1/2"};
+                         "redis://[::1:6379", "http://h:6379",    "redis://h:6379/1/2",
+                         "redis://h: 6379",   "redis://h:+6379",  "redis://h:6379/-1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (behavior_redis_parse_url(bad[i], host, sizeof host, &port, &db) == 0)
             fail_msg("accepted %s", bad[i]);
