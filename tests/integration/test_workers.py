@@ -81,7 +81,12 @@ def test_workers_drop_privileges(gateway, sink, request):
     workers = wait_until(lambda: _children(gw.proc.pid) if len(_children(gw.proc.pid)) == 2
                          else None, 10, what="two workers")
     assert _uid_of(gw.proc.pid) == 0
-    assert all(_uid_of(w) == nobody for w in workers), [(w, _uid_of(w)) for w in workers]
+    # a worker drops privileges once its files are open (setup takes a moment after fork)
+    try:
+        wait_until(lambda: all(_uid_of(w) == nobody for w in workers), 10,
+                   what="workers to run as nobody")
+    except TimeoutError:
+        raise AssertionError([(w, _uid_of(w)) for w in workers])
     msgid = new_msgid("nobody")
     big = make_message(msgid, body=("x" * 70 + "\r\n") * 100)  # spills past memory_spool
     with smtplib.SMTP("127.0.0.1", gw.port, timeout=15) as s:
