@@ -13,6 +13,9 @@
 
 #define DEFAULT_HOLD 512
 #define PROGRESS_EVERY 1024
+/* auth.cleartext is raised once per account and mechanism in a flow; a session that repeats
+ * the same AUTH (a retry loop, a brute force) gives one alert per account, up to this many */
+#define MAX_AUTH_ALERTS 8
 
 static const uint16_t default_ports[] = {25, 465, 587, 2525};
 
@@ -43,6 +46,8 @@ struct app_flow {
     char uid[20];
     char orig_h[INET6_ADDRSTRLEN], resp_h[INET6_ADDRSTRLEN];
     uint16_t orig_p, resp_p;
+    uint64_t auth_seen[MAX_AUTH_ALERTS]; /* hashes of the accounts alerted on */
+    unsigned nauth_seen;
 };
 
 /* What an alert is emitted with. */
@@ -177,6 +182,31 @@ on_record(void *ctx, const struct sensor_smtp_record *r)
     sensor_detect_record(&a->opt.detect, &af->client, r, on_alert, &e);
 }
 
+/* fnv1a - a 64-bit FNV-1a of s continued from h */
+static uint64_t
+fnv1a(uint64_t h, const char *s)
+{
+    for (; s != NULL && *s != '\0'; s++)
+        h = (h ^ (uint8_t)*s) * 0x100000001b3u;
+    return (h ^ 0xff) * 0x100000001b3u;
+}
+
+/* auth_is_new - the first cleartext AUTH of this account and mechanism in the flow, and
+ * room to remember it */
+static bool
+auth_is_new(struct app_flow *af, const struct sensor_smtp_event *ev)
+{
+    uint64_t h = fnv1a(fnv1a(0xcbf29ce484222325u, ev->user), ev->mech);
+
+    for (unsigned i = 0; i < af->nauth_seen; i++)
+        if (af->auth_seen[i] == h)
+            return false;
+    if (af->nauth_seen == MAX_AUTH_ALERTS)
+        return false;
+    af->auth_seen[af->nauth_seen++] = h;
+    return true;
+}
+
 /* on_event - passive SMTP's session events */
 static void
 on_event(void *ctx, const struct sensor_smtp_event *ev)
@@ -186,6 +216,8 @@ on_event(void *ctx, const struct sensor_smtp_event *ev)
 
     if (ev->type == SENSOR_SMTP_EV_ANOMALY || ev->type == SENSOR_SMTP_EV_GAP)
         af->app->stats.anomalies++;
+    if (ev->type == SENSOR_SMTP_EV_AUTH_CLEARTEXT && !auth_is_new(af, ev))
+        return;
     sensor_detect_auth(ev, on_alert, &e);
 }
 

@@ -5,9 +5,10 @@
  * A flow is SMTP when its server port is one of opt->ports, or by content on any other port:
  * the first bytes of each direction are held (at most opt->max_detect_hold per direction) until
  * sensor_smtp_detect() can tell (a 220 greeting answered by EHLO/HELO); a flow that is not
- * SMTP costs nothing more. Each SMTP flow gets a Zeek-style uid ("C" + 17 base62 characters)
- * made from a per-run random key and the flow's number, so uids do not repeat across runs and
- * say nothing about the order of flows.
+ * SMTP costs nothing more. auth.cleartext is raised once per account and mechanism in a flow
+ * (at most 8 accounts), so a session that repeats its AUTH does not flood the output. Each SMTP
+ * flow gets a Zeek-style uid ("C" + 17 base62 characters) made from a per-run random key and the
+ * flow's number, so uids do not repeat across runs and say nothing about the order of flows.
  *
  * sensor_app_engine_cfg() fills an engine configuration's callbacks with the app's; the
  * caller sets the bounds and makes the engine. Records go out as JSON lines to opt->json (and

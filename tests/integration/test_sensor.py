@@ -751,3 +751,16 @@ def test_live_capture_on_loopback(binary, tmp_path):
     assert len(recs) == 1 and recs[0]["mailfrom"] == "alice@example.com", err
     assert [x["alert"] for x in lines if x["type"] == "alert"] == ["auth.cleartext"]
     assert SNAKE_PASSWORD not in out.read_text()
+
+
+def test_repeated_auth_alerts_once_per_account(binary):
+    """Suricata's smtp-bug-5989 capture repeats the same AUTH LOGIN 120 times in one flow: one
+    auth.cleartext alert for the account, not 120."""
+    pcap = SURICATA / "smtp-bug-5989" / "input.pcap"
+    if not pcap.exists():
+        pcap = next(iter(sorted((SURICATA / "smtp-bug-5989").glob("*.pcap"))), None)
+    if pcap is None:
+        pytest.skip("corpus not present")
+    _, _, alerts, _, _ = run_sensor(binary, pcap, check_rc=1)
+    auth = [a for a in alerts if a["alert"] == "auth.cleartext"]
+    assert len(auth) == 1 and auth[0]["auth_user"] == "galunt"
