@@ -19,6 +19,8 @@
 #   HARAKA_NODES      Haraka's smtp.ini nodes= (default 1; "cpus" = one per core)
 #   HARAKA_DIR        where Haraka is installed (default bench/.cache/haraka)
 #   BENCH_KEEP=1      keep the temporary directory (configs, logs, results)
+#   BENCH_GATEWAY_YAML  top-level YAML added to the gateway's config, e.g.
+#                     "content: {enabled: false}" to measure what content inspection costs
 #
 # Exit status: 0 unless a part that was asked for could not run at all (2). Figures that miss
 # their targets print MISS but never fail the script.
@@ -212,6 +214,7 @@ start_gateway() {
         echo "events:"
         echo "  file: \"$dir/events.jsonl\""
         echo "log_level: warning"
+        [ -n "${BENCH_GATEWAY_YAML:-}" ] && printf '%s\n' "$BENCH_GATEWAY_YAML"
     } >"$dir/smtpwarden.yaml"
     "$SW_BIN" gateway -c "$dir/smtpwarden.yaml" >"$dir/stdout.log" 2>"$dir/stderr.log" &
     GW_PID=$!
