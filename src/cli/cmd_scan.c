@@ -139,26 +139,6 @@ list_detectors(const struct sw_config *cfg)
     return 0;
 }
 
-/* load_config - the file, or the embedded default; NULL after printing why */
-static struct sw_config *
-load_config(const char *path)
-{
-    struct config_diag d;
-    struct sw_config *cfg;
-
-    config_diag_init(&d);
-    if (path != NULL) {
-        cfg = config_load_file(path, &d);
-    } else {
-        const char *text = config_embedded_default();
-        cfg = config_load_string(text, strlen(text), NULL, &d);
-    }
-    if (cfg == NULL)
-        fwrite(d.text.data, 1, d.text.len, stderr);
-    config_diag_release(&d);
-    return cfg;
-}
-
 /* summary - the last line on stderr */
 static void
 summary(const struct scan_run *run, double secs)
@@ -207,7 +187,7 @@ cmd_scan(int argc, char **argv)
             return 2;
         }
     }
-    struct sw_config *cfg = load_config(config_path);
+    struct sw_config *cfg = cli_load_config(config_path);
     if (cfg == NULL)
         goto out_paths;
     if (list) {

@@ -66,26 +66,6 @@ on_stop(int sig)
     stop_capture = 1;
 }
 
-/* load_config - the file, or the embedded default; NULL after printing why */
-static struct sw_config *
-load_config(const char *path)
-{
-    struct config_diag d;
-    struct sw_config *cfg;
-
-    config_diag_init(&d);
-    if (path != NULL) {
-        cfg = config_load_file(path, &d);
-    } else {
-        const char *text = config_embedded_default();
-        cfg = config_load_string(text, strlen(text), NULL, &d);
-    }
-    if (cfg == NULL)
-        fwrite(d.text.data, 1, d.text.len, stderr);
-    config_diag_release(&d);
-    return cfg;
-}
-
 /* parse_ports - sensor.ports as numbers; -1 after printing the bad one */
 static int
 parse_ports(const struct cfg_sensor *s, uint16_t **out, size_t *n)
@@ -337,7 +317,7 @@ cmd_sensor(int argc, char **argv)
     int p = parse_args(argc, argv, &a);
     if (p != 0)
         return p > 0 ? 0 : 2;
-    struct sw_config *cfg = load_config(a.config);
+    struct sw_config *cfg = cli_load_config(a.config);
     if (cfg == NULL)
         return 2;
     if (a.output != NULL && strcmp(a.output, "-") != 0) {

@@ -48,6 +48,25 @@ cli_common_flag(const char *arg, const char *usage_text)
     return false;
 }
 
+struct sw_config *
+cli_load_config(const char *path)
+{
+    struct config_diag d;
+    struct sw_config *cfg;
+
+    config_diag_init(&d);
+    if (path != NULL) {
+        cfg = config_load_file(path, &d);
+    } else {
+        const char *text = config_embedded_default();
+        cfg = config_load_string(text, strlen(text), NULL, &d);
+    }
+    if (cfg == NULL)
+        fwrite(d.text.data, 1, d.text.len, stderr);
+    config_diag_release(&d);
+    return cfg;
+}
+
 int
 main(int argc, char **argv)
 {

@@ -67,6 +67,13 @@ config_check_fill_defaults(struct sw_config *cfg)
 static void
 check_required(const struct sw_config *cfg, const struct cfg_where *w, struct config_diag *d)
 {
+    if (w->gateway.line == 0) {
+        /* a file for `scan` or `sensor` alone (dlp rules, sensor networks) needs no relay */
+        config_diag_add(d, w->name, w->gateway, CFG_WARNING,
+                        "no 'gateway' section: `smtpwarden gateway` cannot run on this file "
+                        "(`scan` and `sensor` can)");
+        return;
+    }
     if (cfg->gateway.nlisten == 0 && is_set(cfg, w, "gateway.listen"))
         config_diag_add(d, w->name, where(cfg, w, "gateway.listen"), CFG_ERROR,
                         "'gateway.listen' is empty: give at least one listener");

@@ -285,6 +285,11 @@ load_config(const char *path)
                       : strcmp(cfg->log_level, "warning") == 0 ? LOG_LEVEL_WARN
                       : strcmp(cfg->log_level, "error") == 0   ? LOG_LEVEL_ERROR
                                                                : LOG_LEVEL_INFO);
+    if (cfg != NULL && (cfg->gateway.nlisten == 0 || cfg->gateway.next_hop.host == NULL)) {
+        log_error("%s has no 'gateway' section (listen, next_hop): nothing to run",
+                  path ? path : "the configuration");
+        cfg = config_free(cfg);
+    }
     if (cfg != NULL)
         gw_proof_apply(cfg); /* unproven domains are not owned (policy.require_domain_proof) */
     if (cfg != NULL && cfg->gateway.tls.self_signed && cfg->gateway.tls.certificate != NULL) {

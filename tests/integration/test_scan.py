@@ -287,3 +287,15 @@ def test_default_rules_leave_a_signature_alone(binary, tmp_path):
     bulk = "".join("member %d: 010-%04d-%04d\n" % (i, 2000 + i, 3000 + i) for i in range(25))
     r = one(binary, tmp_path, mf.text_message(bulk), check_rc=1)
     assert count(r, "kr_phone") == 25 and r["verdict"] == "tag"
+
+
+def test_a_config_for_scanning_alone_needs_no_gateway(binary, tmp_path):
+    cfg = tmp_path / "dlp.yaml"
+    cfg.write_text("dlp:\n  rules: [{ detector: card, action: reject }]\n")
+    p = subprocess.run([str(binary), "check-config", str(cfg)], capture_output=True)
+    assert p.returncode == 0 and b"no 'gateway' section" in p.stderr
+    r = one(binary, tmp_path, mf.text_message(mf.CARDS[0]), "-c", cfg, check_rc=1)
+    assert r["verdict"] == "reject"
+    # the gateway itself refuses such a file, saying why
+    p = subprocess.run([str(binary), "gateway", "-c", str(cfg)], capture_output=True, timeout=30)
+    assert p.returncode != 0 and b"no 'gateway' section" in p.stderr

@@ -332,7 +332,7 @@ static const struct diag_case error_cases[] = {
     {"gateway: {}\n---\nevents: {}\n", "t.yaml:3:1: error: only one YAML document is allowed"},
     {"a: \"\\xff\\x00\"\n", "t.yaml:1:1: error: unknown key 'a'"},
     /* required */
-    {"events: { file: \"-\" }\n", "t.yaml:1:1: error: missing 'gateway.listen'"},
+    {"gateway:\n  hostname: a.example\n", "t.yaml:1:1: error: missing 'gateway.listen'"},
     {"gateway:\n  listen: []\n  next_hop: 127.0.0.1:25\n",
      "t.yaml:2:11: error: 'gateway.listen' is empty"},
     {"gateway:\n  listen: [{ address: 127.0.0.1:25 }]\n",
@@ -524,6 +524,9 @@ test_warnings(void **state)
                               "identities: [{ name: a, sasl: a, domains: [a.example] }]\n",
                        "t.yaml:4:19: warning: 'gateway.relay_networks' no longer lets anyone "
                        "relay: give those clients a network identity");
+    /* a file for scan or sensor alone: no gateway section, no error */
+    expect_one_warning("dlp:\n  rules: [{ detector: card, action: reject }]\n",
+                       "t.yaml:1:1: warning: no 'gateway' section");
     expect_one_warning(BASE "  auth: { users_file: /etc/u, require_tls: false }\n",
                        "t.yaml:5:44: warning: 'gateway.auth.require_tls' is false");
     expect_one_warning("gateway:\n  listen: [{ address: 192.0.2.1:25, tls: none }]\n"
