@@ -1,7 +1,10 @@
 /* sensor_pcap - libpcap file and interface reading for the sensor engine (see sensor_pcap.h) */
 #include "sensor/sensor_pcap.h"
 
+#include <errno.h>
 #include <pcap/pcap.h>
+#include <poll.h>
+#include <string.h>
 
 struct feed {
     struct sensor_engine *e;
@@ -96,7 +99,19 @@ sensor_pcap_live(struct sensor_engine *e, const char *iface, const char *bpf,
     }
     if (prepare(p, bpf, &f, err) < 0)
         goto out_close;
+    /* libpcap's read timeout does not make a quiet Linux capture return, so the stop flag
+     * would wait for the next packet: wait in poll(2) ourselves, read without blocking */
+    int fd = pcap_get_selectable_fd(p);
+    if (fd < 0 || pcap_setnonblock(p, 1, errbuf) < 0) {
+        buf_printf(err, "%s: cannot wait for packets without blocking: %s", iface, errbuf);
+        goto out_finish;
+    }
     while (!*stop) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        if (poll(&pfd, 1, 100) < 0 && errno != EINTR) {
+            buf_printf(err, "%s: poll: %s", iface, strerror(errno));
+            goto out_finish;
+        }
         if (pcap_dispatch(p, -1, on_packet, (u_char *)&f) == PCAP_ERROR) {
             buf_printf(err, "%s: %s", iface, pcap_geterr(p));
             goto out_finish;
