@@ -16,6 +16,8 @@
 #include "util/buf.h"
 #include "util/mem.h"
 
+#define HELD_KEEP (256 * 1024) /* attachment buffer kept between messages */
+
 struct content_engine {
     struct content_options opt;
     struct content_rule *rules;
@@ -159,6 +161,18 @@ on_finding(void *ctx, const struct dlp_finding *f)
                               .context = f->context};
 
     content_report_add_value(s->rb, s->part, s->location.data, &v);
+}
+
+/* held_clear - empty the attachment buffer; a large one is given back, so a session or flow
+ * that once carried a big attachment does not keep its memory while idle */
+static void
+held_clear(struct content_scan *s)
+{
+    if (s->held.cap > HELD_KEEP) {
+        buf_release(&s->held);
+        buf_init(&s->held, 0);
+    }
+    buf_reset(&s->held);
 }
 
 /* text_end - close the DLP stream of the text being fed */
@@ -450,7 +464,7 @@ attachment_end(struct content_scan *s, const struct mime_part_info *p)
     if (s->held_truncated)
         content_report_add_anomaly(s->rb, "attachment_truncated");
     free(part);
-    buf_reset(&s->held);
+    held_clear(s);
 }
 
 /* on_part_end - close the text or the attachment */
@@ -510,7 +524,7 @@ content_scan_reset(struct content_scan *s)
     buf_set(&s->location, "body", 4);
     snprintf(s->part, sizeof s->part, "0");
     s->in_attachment = false;
-    buf_reset(&s->held);
+    held_clear(s);
     s->held_truncated = false;
     s->size = 0;
     s->ended = false;
