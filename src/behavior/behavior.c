@@ -610,3 +610,152 @@ behavior_get_stats(const struct behavior *b, struct behavior_stats *out)
         out->subjects[rel] = behavior_mem_subject_count(b->mem, rel);
     out->shed = behavior_mem_shed(b->mem);
 }
+
+/* shared_thresholds - the spike thresholds this engine has learned for a key, for the shared
+ * store to decide on the cluster-wide rate (-1 where the key may not alert yet) */
+static void
+shared_thresholds(struct behavior *b, struct behavior_shared_count *c, uint64_t now)
+{
+    struct behavior_mem_key *k = behavior_mem_key(b->mem, &c->key, false);
+
+    for (int m = 0; m < BEHAVIOR_MEASURES; m++) {
+        const struct behavior_spike_params *prm = &b->spike[m];
+        const struct behavior_baseline *bl;
+        struct behavior_spike s;
+
+        c->threshold[m] = -1;
+        c->rearm[m] = 0;
+        if (k == NULL)
+            continue;
+        bl = &k->baseline[m];
+        behavior_baseline_expect(bl, prm, now, &s);
+        c->rearm[m] = s.expected + prm->deviations / 2.0 * s.sd;
+        if (prm->min_per_hour > 0 && bl->hour >= 0 && now >= bl->first_ms &&
+            now - bl->first_ms >= prm->warmup_ms && bl->hours > 0)
+            c->threshold[m] = s.threshold;
+    }
+}
+
+/* shared_fs - one first-seen value for the shared store, as first_seen() would add it */
+static void
+shared_fs(struct behavior *b, struct behavior_shared_plan *p, enum behavior_relation rel,
+          const char *subject, const char *value)
+{
+    struct behavior_shared_fs *f;
+
+    if (!(b->cfg.first_seen_relations & (1u << rel)) || !present(value) ||
+        p->nfs >= BEHAVIOR_SHARED_FS_MAX)
+        return;
+    f = &p->fs[p->nfs];
+    behavior_key_set(&f->subject, BEHAVIOR_KIND_CLIENT, subject, strlen(subject));
+    if (!behavior_key_set(&f->value, BEHAVIOR_KIND_CLIENT, value, strlen(value)))
+        return;
+    f->rel = rel;
+    f->max_values = behavior_mem_max_values(b->mem, rel);
+    p->nfs++;
+}
+
+size_t
+behavior_plan_shared(struct behavior *b, const struct behavior_txn *t, uint64_t now_ms,
+                     struct behavior_shared_plan *p)
+{
+    struct txn_key keys[TXN_KEYS_MAX];
+    size_t nkeys = txn_keys(t, keys);
+    uint64_t now = now_ms > TIME_MAX ? TIME_MAX : now_ms;
+    int64_t local = (int64_t)now + (int64_t)b->cfg.utc_offset_min * 60000;
+
+    p->now_ms = now;
+    p->minute = (int64_t)(now / 60000);
+    p->hour = (local < 0 ? 0 : local) / 3600000;
+    p->window_min = b->cfg.spike_window_min;
+    p->learning_ms = b->cfg.first_seen_learning_ms;
+    for (int m = 0; m < BEHAVIOR_MEASURES; m++)
+        p->min_per_hour[m] = b->cfg.spike_min_per_hour[m];
+    p->ncounts = 0;
+    p->nfs = 0;
+    if (b->mem == NULL)
+        return 0;
+    for (size_t i = 0; i < nkeys && p->ncounts < BEHAVIOR_SHARED_KEYS_MAX; i++) {
+        struct behavior_shared_count *c = &p->counts[p->ncounts++];
+        c->key = keys[i].key;
+        c->add = keys[i].add;
+        shared_thresholds(b, c, now);
+    }
+    if (present(t->client_addr)) {
+        shared_fs(b, p, BEHAVIOR_REL_SMTP_HOST, "", t->client_addr);
+        shared_fs(b, p, BEHAVIOR_REL_HOST_DEST, t->client_addr, t->dest_server);
+        shared_fs(b, p, BEHAVIOR_REL_HOST_AUTH_USER, t->client_addr, t->auth_user);
+    }
+    if (present(t->identity))
+        for (size_t i = 0; i < nkeys; i++)
+            if (keys[i].key.kind == BEHAVIOR_KIND_RCPT_DOMAIN)
+                shared_fs(b, p, BEHAVIOR_REL_IDENTITY_RCPT, t->identity, keys[i].key.text);
+    return p->ncounts + p->nfs;
+}
+
+/* shared_count_apply - one key's shared answer into this engine: the local window counts the
+ * transaction (for key_sums and a later fallback), each baseline takes the cluster's hourly
+ * totals in place of its own, and a spike the shared store granted becomes an alert */
+static void
+shared_count_apply(struct behavior *b, const struct behavior_shared_plan *sp,
+                   const struct behavior_shared_count *c,
+                   const struct behavior_shared_key_answer *a, struct behavior_result *r)
+{
+    struct behavior_mem_key *k = behavior_mem_key(b->mem, &c->key, true);
+    uint64_t now = sp->now_ms;
+    uint64_t first = a->first_ms != 0 && a->first_ms <= now ? a->first_ms : now;
+    unsigned w = sp->window_min ? sp->window_min : 1;
+
+    if (k->first_ms == 0 || first < k->first_ms)
+        k->first_ms = first ? first : 1;
+    if (now > k->last_ms)
+        k->last_ms = now;
+    behavior_window_add(&k->window, now, &c->add);
+    for (int m = 0; m < BEHAVIOR_MEASURES; m++) {
+        struct behavior_baseline *bl = &k->baseline[m];
+        struct behavior_alert *al;
+
+        /* the hour that ends folds the cluster's total, not this engine's share of it */
+        if (bl->hour >= 0 && bl->hour == sp->hour - 1)
+            bl->hour_count = (double)a->prev[m];
+        behavior_baseline_add(bl, &b->spike[m], now, 0);
+        if (bl->hour == sp->hour)
+            bl->hour_count = (double)a->hour[m];
+        if (first < bl->first_ms)
+            bl->first_ms = first ? first : 1;
+        if (!(a->alert & (1u << m)) || (al = new_alert(r, BEHAVIOR_ALERT_SPIKE)) == NULL)
+            continue;
+        bl->alerting = true;
+        behavior_baseline_expect(bl, &b->spike[m], now, &al->spike);
+        al->spike.current = (double)a->recent[m] * 60.0 / w;
+        al->kind = c->key.kind;
+        al->measure = m;
+        memcpy(al->key, c->key.text, c->key.len + 1);
+    }
+}
+
+enum behavior_action
+behavior_observe_shared(struct behavior *b, const struct behavior_txn *t,
+                        const struct behavior_plan *p, const uint64_t *retry,
+                        const struct behavior_shared_plan *sp,
+                        const struct behavior_shared_answer *a, struct behavior_result *r)
+{
+    if (a == NULL || retry == NULL || b->mem == NULL)
+        return behavior_observe_decided(b, t, sp->now_ms, p, retry, r);
+    memset(r, 0, sizeof *r);
+    r->action = BEHAVIOR_ACCEPT;
+    decided_limits(b, p, retry, r);
+    for (size_t i = 0; i < sp->ncounts; i++)
+        shared_count_apply(b, sp, &sp->counts[i], &a->counts[i], r);
+    for (size_t i = 0; i < sp->nfs; i++) {
+        const struct behavior_shared_fs *f = &sp->fs[i];
+        struct behavior_alert *al;
+
+        if (a->fs[i] != BEHAVIOR_FS_NEW || (al = new_alert(r, BEHAVIOR_ALERT_FIRST_SEEN)) == NULL)
+            continue;
+        al->relation = f->rel;
+        memcpy(al->key, f->subject.text, f->subject.len + 1);
+        memcpy(al->value, f->value.text, f->value.len + 1);
+    }
+    return r->action;
+}

@@ -202,4 +202,75 @@ enum behavior_action behavior_observe_decided(struct behavior *b, const struct b
                                               uint64_t now_ms, const struct behavior_plan *p,
                                               const uint64_t *retry, struct behavior_result *r);
 
+/*
+ * Counting and first-seen shared too (behavior.state: redis): behavior_plan_shared() lists, for
+ * a transaction, what each key counts with the spike thresholds this engine has learned for it,
+ * and the first-seen values to add; the shared store counts them (cluster-wide windows and
+ * hourly totals), raises each spike once for all its clients (a marker held through the
+ * hysteresis) and adds the values to shared sets (behavior_redis.h). behavior_observe_shared()
+ * then applies the answer: the limits as behavior_observe_decided(), the alerts the shared store
+ * granted, and the shared hourly totals folded into this engine's baselines, so every engine
+ * learns from the whole traffic. Without an answer (the store is down) it is
+ * behavior_observe_decided() with retry NULL: this engine counts alone.
+ * Only an engine over the embedded store can plan (it keeps the baselines); otherwise n is 0.
+ */
+#define BEHAVIOR_SHARED_KEYS_MAX (BEHAVIOR_KINDS + BEHAVIOR_TXN_DOMAINS_MAX)
+#define BEHAVIOR_SHARED_FS_MAX (3 + BEHAVIOR_TXN_DOMAINS_MAX)
+
+/* One key to count in the shared store. */
+struct behavior_shared_count {
+    struct behavior_key key;
+    struct behavior_counts add;
+    /* per measure: alert past threshold (-1: not eligible: warm-up, no baseline, measure off);
+     * the spike ends below rearm (hysteresis) */
+    double threshold[BEHAVIOR_MEASURES];
+    double rearm[BEHAVIOR_MEASURES];
+};
+
+/* One first-seen value to add to a shared set. */
+struct behavior_shared_fs {
+    enum behavior_relation rel;
+    struct behavior_key subject; /* kind unused */
+    struct behavior_key value;   /* kind unused */
+    uint32_t max_values;
+};
+
+struct behavior_shared_plan {
+    uint64_t now_ms;
+    int64_t minute, hour; /* minute number (UTC), local hour number (the baseline's) */
+    unsigned window_min;
+    uint64_t learning_ms;
+    double min_per_hour[BEHAVIOR_MEASURES];
+    size_t ncounts, nfs;
+    struct behavior_shared_count counts[BEHAVIOR_SHARED_KEYS_MAX];
+    struct behavior_shared_fs fs[BEHAVIOR_SHARED_FS_MAX];
+};
+
+/* The shared store's answer for one key. */
+struct behavior_shared_key_answer {
+    uint64_t recent[BEHAVIOR_MEASURES]; /* the window's cluster-wide count, this txn included */
+    uint64_t hour[BEHAVIOR_MEASURES];   /* the current hour's total */
+    uint64_t prev[BEHAVIOR_MEASURES];   /* the previous hour's total */
+    uint64_t first_ms;                  /* when the key was first counted by anyone */
+    unsigned alert;                     /* bit per measure: this client raises the spike */
+};
+
+struct behavior_shared_answer {
+    struct behavior_shared_key_answer counts[BEHAVIOR_SHARED_KEYS_MAX];
+    enum behavior_fs_outcome fs[BEHAVIOR_SHARED_FS_MAX];
+};
+
+/* behavior_plan_shared - what t counts and adds at now_ms, for a shared store; returns
+ * p->ncounts + p->nfs */
+size_t behavior_plan_shared(struct behavior *b, const struct behavior_txn *t, uint64_t now_ms,
+                            struct behavior_shared_plan *p);
+/* behavior_observe_shared - apply the shared store's answers: retry as for
+ * behavior_observe_decided (for plan's takes), a the answer for sp (NULL together with retry
+ * NULL: the store was not reached). Returns r->action. */
+enum behavior_action behavior_observe_shared(struct behavior *b, const struct behavior_txn *t,
+                                             const struct behavior_plan *p, const uint64_t *retry,
+                                             const struct behavior_shared_plan *sp,
+                                             const struct behavior_shared_answer *a,
+                                             struct behavior_result *r);
+
 #endif

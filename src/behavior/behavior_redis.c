@@ -1,4 +1,5 @@
-/* behavior_redis - the rate-limit script for Redis, its command and its reply. */
+/* behavior_redis - the shared-state script for Redis (limits, counts, first-seen), its
+ * command and its reply. */
 #include "behavior/behavior_redis.h"
 
 #include <openssl/evp.h>
@@ -10,15 +11,28 @@
 #include "util/mem.h"
 
 /*
- * KEYS: the buckets; ARGV: amount, per_ms, burst, cost per bucket. Every bucket is refilled
- * and asked first; only when all have the tokens are all charged (all-or-nothing, like
- * behavior_observe). Numbers are written with %.0f: Lua's tostring keeps 14 digits only.
+ * KEYS: the buckets, then (shared counting) the keys to count and the first-seen sets.
+ * ARGV: amount, per_ms, burst, cost per bucket; with shared counting then per key its adds,
+ * thresholds and re-arm levels per measure (messages, recipients, bytes), per set the value's
+ * hash and max_values, and last 14 globals, the last the word shared (behavior_redis_shared_cmd).
+ * Every bucket is refilled and asked first; only when all have the tokens are all charged
+ * (all-or-nothing, like behavior_observe). Numbers are written with %.0f: Lua's tostring keeps 14
+ * digits only. A key's hash: f (first count, ms), per minute slot s = minute % 60 the minute t<s>
+ * and its counts m<s> r<s> b<s>, per hour slot j = hour % 3 the hour H<j> and its totals hm<j>
+ * hr<j> hb<j>. A spike marker <key>:a<measure> is set NX (one client raises the alert) and held
+ * while the rate stays above the re-arm level. A set holds s (learning start) and the value hashes.
  */
 static const char script[] =
+    "local nt, nc, nf, g = #KEYS, 0, 0, 0\n"
+    "if ARGV[#ARGV] == 'shared' then\n"
+    "  g = #ARGV - 14\n"
+    "  nc, nf = tonumber(ARGV[g + 1]), tonumber(ARGV[g + 2])\n"
+    "  nt = #KEYS - nc - nf\n"
+    "end\n"
     "local t = redis.call('TIME')\n"
     "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
     "local credit, res, ok = {}, {}, true\n"
-    "for i = 1, #KEYS do\n"
+    "for i = 1, nt do\n"
     "  local a, per = tonumber(ARGV[4*i-3]), tonumber(ARGV[4*i-2])\n"
     "  local burst, cost = tonumber(ARGV[4*i-1]), tonumber(ARGV[4*i])\n"
     "  local cap = burst * per\n"
@@ -40,7 +54,7 @@ static const char script[] =
     "  else res[i] = 0 end\n"
     "end\n"
     "if ok then\n"
-    "  for i = 1, #KEYS do\n"
+    "  for i = 1, nt do\n"
     "    local a, per = tonumber(ARGV[4*i-3]), tonumber(ARGV[4*i-2])\n"
     "    local burst, cost = tonumber(ARGV[4*i-1]), tonumber(ARGV[4*i])\n"
     "    redis.call('HSET', KEYS[i], 'c', string.format('%.0f', credit[i] - cost * per),\n"
@@ -48,6 +62,83 @@ static const char script[] =
     "    redis.call('PEXPIRE', KEYS[i], string.format('%.0f', math.floor(per * burst / a) + "
     "1000))\n"
     "  end\n"
+    "end\n"
+    "if g == 0 then return res end\n"
+    "local cnow, minute, hour = ARGV[g + 3], tonumber(ARGV[g + 4]), tonumber(ARGV[g + 5])\n"
+    "local w, hold, cttl = tonumber(ARGV[g + 6]), ARGV[g + 7], ARGV[g + 8]\n"
+    "local learning, fttl = tonumber(ARGV[g + 9]), ARGV[g + 10]\n"
+    "local minr = {tonumber(ARGV[g + 11]), tonumber(ARGV[g + 12]), tonumber(ARGV[g + 13])}\n"
+    "local ms = {'m', 'r', 'b'}\n"
+    "for i = 1, nc do\n"
+    "  local k, o = KEYS[nt + i], 4 * nt + 9 * (i - 1)\n"
+    "  local hj, pj = hour % 3, (hour - 1) % 3\n"
+    "  local f = {'f', 'H' .. hj, 'H' .. pj}\n"
+    "  for j = 1, 3 do f[#f + 1] = 'h' .. ms[j] .. hj; f[#f + 1] = 'h' .. ms[j] .. pj end\n"
+    "  for d = 0, w - 1 do\n"
+    "    local sl = (minute - d) % 60\n"
+    "    f[#f + 1] = 't' .. sl\n"
+    "    for j = 1, 3 do f[#f + 1] = ms[j] .. sl end\n"
+    "  end\n"
+    "  local v = redis.call('HMGET', k, unpack(f))\n"
+    "  local first = v[1] or cnow\n"
+    "  if not v[1] then redis.call('HSET', k, 'f', cnow) end\n"
+    "  local curh, prevh = tonumber(v[2] or -1) == hour, tonumber(v[3] or -1) == hour - 1\n"
+    "  local out, bits = {}, 0\n"
+    "  local s0 = minute % 60\n"
+    "  if tonumber(v[10] or -1) ~= minute then\n"
+    "    redis.call('HSET', k, 't' .. s0, minute, 'm' .. s0, 0, 'r' .. s0, 0, 'b' .. s0, 0)\n"
+    "  end\n"
+    "  if not curh then\n"
+    "    redis.call('HSET', k, 'H' .. hj, hour, 'hm' .. hj, 0, 'hr' .. hj, 0, 'hb' .. hj, 0)\n"
+    "  end\n"
+    "  for j = 1, 3 do\n"
+    "    local add = tonumber(ARGV[o + j])\n"
+    "    local rec = add\n"
+    "    for d = 0, w - 1 do\n"
+    "      local b = 10 + 4 * d\n"
+    "      if tonumber(v[b] or -1) == minute - d then rec = rec + tonumber(v[b + j] or 0) end\n"
+    "    end\n"
+    "    if add > 0 then\n"
+    "      redis.call('HINCRBY', k, ms[j] .. s0, add)\n"
+    "      redis.call('HINCRBY', k, 'h' .. ms[j] .. hj, add)\n"
+    "    end\n"
+    "    out[j] = rec\n"
+    "    out[3 + j] = (curh and tonumber(v[2 + 2 * j] or 0) or 0) + add\n"
+    "    out[6 + j] = prevh and tonumber(v[3 + 2 * j] or 0) or 0\n"
+    "    if minr[j] > 0 then\n"
+    "      local rate, thr = rec * 60 / w, tonumber(ARGV[o + 3 + j])\n"
+    "      local mk = k .. ':a' .. ms[j]\n"
+    "      if redis.call('EXISTS', mk) == 1 then\n"
+    "        if rate < tonumber(ARGV[o + 6 + j]) then redis.call('DEL', mk)\n"
+    "        else redis.call('PEXPIRE', mk, hold) end\n"
+    "      elseif thr >= 0 and rate >= minr[j] and rate > thr then\n"
+    "        if redis.call('SET', mk, cnow, 'NX', 'PX', hold) then bits = bits + 2 ^ (j - 1) end\n"
+    "      end\n"
+    "    end\n"
+    "  end\n"
+    "  redis.call('PEXPIRE', k, cttl)\n"
+    "  for j = 1, 9 do res[#res + 1] = out[j] end\n"
+    "  res[#res + 1] = tonumber(first)\n"
+    "  res[#res + 1] = bits\n"
+    "end\n"
+    "local fo = 4 * nt + 9 * nc\n"
+    "for i = 1, nf do\n"
+    "  local k, h, maxv = KEYS[nt + nc + i], ARGV[fo + 2 * i - 1], tonumber(ARGV[fo + 2 * i])\n"
+    "  local start = tonumber(redis.call('HGET', k, 's') or -1)\n"
+    "  local cn = tonumber(cnow)\n"
+    "  if start < 0 or cn < start then\n"
+    "    start = cn\n"
+    "    redis.call('HSET', k, 's', cnow)\n"
+    "  end\n"
+    "  local o\n"
+    "  if redis.call('HEXISTS', k, h) == 1 then o = 0\n"
+    "  elseif redis.call('HLEN', k) - 1 >= maxv then o = 3\n"
+    "  else\n"
+    "    redis.call('HSET', k, h, 1)\n"
+    "    if cn - start >= learning then o = 1 else o = 2 end\n"
+    "  end\n"
+    "  redis.call('PEXPIRE', k, fttl)\n"
+    "  res[#res + 1] = o\n"
     "end\n"
     "return res\n";
 
@@ -102,11 +193,101 @@ push_u64(struct behavior_redis_cmd *cmd, uint64_t v)
     push(cmd, num, (size_t)n);
 }
 
-void
-behavior_redis_take_cmd(const struct behavior_plan *p, const char *sha,
-                        struct behavior_redis_cmd *cmd)
+/* push_double - one number argument that may have a fraction (a threshold) */
+static void
+push_double(struct behavior_redis_cmd *cmd, double v)
 {
-    size_t max = 3 + 5 * p->n;
+    char num[40];
+    int n = snprintf(num, sizeof num, "%.17g", v);
+
+    push(cmd, num, (size_t)n);
+}
+
+/* Value hashes in shared first-seen sets are keyed with a fixed key: every worker and node
+ * must hash a value alike, and Redis keys its own hash tables, so a secret buys nothing. */
+static const struct behavior_hash_key shared_fs_key = {0x736d747077617264ULL,
+                                                       0x656e2d66732d7631ULL};
+
+/* push_takes - the bucket keys of p (the script's first KEYS) */
+static void
+push_take_keys(struct behavior_redis_cmd *cmd, const struct behavior_plan *p, struct buf *key)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        const struct behavior_take *t = &p->takes[i];
+        buf_reset(key);
+        buf_printf(key, "swb:%s:%llu/%llu/%llu%s%s:%s:", t->name,
+                   (unsigned long long)t->spec.amount, (unsigned long long)t->spec.per_ms,
+                   (unsigned long long)t->spec.burst, t->identity ? "@" : "",
+                   t->identity ? t->identity : "", behavior_kind_name(t->key.kind));
+        buf_append(key, t->key.text, t->key.len);
+        push(cmd, key->data, key->len);
+    }
+}
+
+/* push_shared_keys - the count hashes and first-seen sets of sp */
+static void
+push_shared_keys(struct behavior_redis_cmd *cmd, const struct behavior_shared_plan *sp,
+                 struct buf *key)
+{
+    for (size_t i = 0; i < sp->ncounts; i++) {
+        const struct behavior_key *k = &sp->counts[i].key;
+        buf_reset(key);
+        buf_printf(key, "swc:%s:", behavior_kind_name(k->kind));
+        buf_append(key, k->text, k->len);
+        push(cmd, key->data, key->len);
+    }
+    for (size_t i = 0; i < sp->nfs; i++) {
+        const struct behavior_shared_fs *f = &sp->fs[i];
+        buf_reset(key);
+        buf_printf(key, "swf:%s:", behavior_relation_name(f->rel));
+        buf_append(key, f->subject.text, f->subject.len);
+        push(cmd, key->data, key->len);
+    }
+}
+
+/* push_shared_args - per key, per set, then the globals (see the script) */
+static void
+push_shared_args(struct behavior_redis_cmd *cmd, const struct behavior_shared_plan *sp)
+{
+    unsigned w = sp->window_min ? sp->window_min : 1;
+
+    for (size_t i = 0; i < sp->ncounts; i++) {
+        const struct behavior_shared_count *c = &sp->counts[i];
+        for (int m = 0; m < BEHAVIOR_MEASURES; m++)
+            push_u64(cmd, c->add.v[m]);
+        for (int m = 0; m < BEHAVIOR_MEASURES; m++)
+            push_double(cmd, c->threshold[m]);
+        for (int m = 0; m < BEHAVIOR_MEASURES; m++)
+            push_double(cmd, c->rearm[m]);
+    }
+    for (size_t i = 0; i < sp->nfs; i++) {
+        char hex[17];
+        uint64_t h = behavior_hash(&shared_fs_key, sp->fs[i].value.text, sp->fs[i].value.len);
+        snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
+        push(cmd, hex, 16);
+        push_u64(cmd, sp->fs[i].max_values);
+    }
+    push_u64(cmd, sp->ncounts);
+    push_u64(cmd, sp->nfs);
+    push_u64(cmd, sp->now_ms);
+    push_u64(cmd, (uint64_t)sp->minute);
+    push_u64(cmd, (uint64_t)sp->hour);
+    push_u64(cmd, w);
+    push_u64(cmd, (uint64_t)w * 60000);         /* a spike marker's hold */
+    push_u64(cmd, BEHAVIOR_REDIS_COUNT_TTL_MS); /* a count hash's expiry */
+    push_u64(cmd, sp->learning_ms);
+    push_u64(cmd, sp->learning_ms + BEHAVIOR_REDIS_FS_IDLE_MS); /* a set's expiry */
+    for (int m = 0; m < BEHAVIOR_MEASURES; m++)
+        push_double(cmd, sp->min_per_hour[m]);
+    push(cmd, "shared", 6);
+}
+
+void
+behavior_redis_shared_cmd(const struct behavior_plan *p, const struct behavior_shared_plan *sp,
+                          const char *sha, struct behavior_redis_cmd *cmd)
+{
+    size_t nkeys = p->n + (sp ? sp->ncounts + sp->nfs : 0);
+    size_t max = 3 + 5 * p->n + (sp ? 10 * sp->ncounts + 3 * sp->nfs + 14 : 0);
     struct buf key;
 
     behavior_redis_cmd_release(cmd);
@@ -119,18 +300,11 @@ behavior_redis_take_cmd(const struct behavior_plan *p, const char *sha,
         push(cmd, "EVAL", 4);
         push(cmd, script, strlen(script));
     }
-    push_u64(cmd, p->n);
+    push_u64(cmd, nkeys);
     buf_init(&key, 0);
-    for (size_t i = 0; i < p->n; i++) {
-        const struct behavior_take *t = &p->takes[i];
-        buf_reset(&key);
-        buf_printf(&key, "swb:%s:%llu/%llu/%llu%s%s:%s:", t->name,
-                   (unsigned long long)t->spec.amount, (unsigned long long)t->spec.per_ms,
-                   (unsigned long long)t->spec.burst, t->identity ? "@" : "",
-                   t->identity ? t->identity : "", behavior_kind_name(t->key.kind));
-        buf_append(&key, t->key.text, t->key.len);
-        push(cmd, key.data, key.len);
-    }
+    push_take_keys(cmd, p, &key);
+    if (sp != NULL)
+        push_shared_keys(cmd, sp, &key);
     buf_release(&key);
     for (size_t i = 0; i < p->n; i++) {
         const struct behavior_take *t = &p->takes[i];
@@ -139,6 +313,65 @@ behavior_redis_take_cmd(const struct behavior_plan *p, const char *sha,
         push_u64(cmd, t->spec.burst);
         push_u64(cmd, t->cost);
     }
+    if (sp != NULL)
+        push_shared_args(cmd, sp);
+}
+
+void
+behavior_redis_take_cmd(const struct behavior_plan *p, const char *sha,
+                        struct behavior_redis_cmd *cmd)
+{
+    behavior_redis_shared_cmd(p, NULL, sha, cmd);
+}
+
+/* reply_u64 - a non-negative integer element */
+static bool
+reply_u64(const redisReply *e, uint64_t *out)
+{
+    if (e == NULL || e->type != REDIS_REPLY_INTEGER || e->integer < 0)
+        return false;
+    *out = (uint64_t)e->integer;
+    return true;
+}
+
+int
+behavior_redis_parse_shared(const redisReply *r, size_t ntakes,
+                            const struct behavior_shared_plan *sp, uint64_t *retry,
+                            struct behavior_shared_answer *a)
+{
+    size_t n = ntakes + BEHAVIOR_REDIS_KEY_REPLY * sp->ncounts + sp->nfs, at = ntakes;
+
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != n)
+        return -1;
+    for (size_t i = 0; i < ntakes; i++) {
+        const redisReply *e = r->element[i];
+        if (e == NULL || e->type != REDIS_REPLY_INTEGER || e->integer < -1)
+            return -1;
+        retry[i] = e->integer == -1 ? UINT64_MAX : (uint64_t)e->integer;
+    }
+    for (size_t i = 0; i < sp->ncounts; i++) {
+        struct behavior_shared_key_answer *k = &a->counts[i];
+        uint64_t bits;
+        bool ok = true;
+        for (int m = 0; m < BEHAVIOR_MEASURES; m++) {
+            ok = ok && reply_u64(r->element[at + m], &k->recent[m]);
+            ok = ok && reply_u64(r->element[at + 3 + m], &k->hour[m]);
+            ok = ok && reply_u64(r->element[at + 6 + m], &k->prev[m]);
+        }
+        ok = ok && reply_u64(r->element[at + 9], &k->first_ms) &&
+             reply_u64(r->element[at + 10], &bits) && bits < (1u << BEHAVIOR_MEASURES);
+        if (!ok)
+            return -1;
+        k->alert = (unsigned)bits;
+        at += BEHAVIOR_REDIS_KEY_REPLY;
+    }
+    for (size_t i = 0; i < sp->nfs; i++) {
+        uint64_t o;
+        if (!reply_u64(r->element[at + i], &o) || o > BEHAVIOR_FS_FULL)
+            return -1;
+        a->fs[i] = (enum behavior_fs_outcome)o;
+    }
+    return 0;
 }
 
 int

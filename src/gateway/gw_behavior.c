@@ -43,6 +43,8 @@ struct gw_behavior_req {
     /* last: written before they are read, so not zeroed (see gw_behavior_observe) */
     struct behavior_plan plan;
     uint64_t retry[BEHAVIOR_TAKES_MAX];
+    struct behavior_shared_plan shared;
+    struct behavior_shared_answer answer;
 };
 
 struct gw_behavior {
@@ -63,7 +65,8 @@ struct gw_behavior {
     bool connected;
     unsigned backoff_ms;
     struct event *reconnect_timer;
-    bool drop; /* a request timed out: drop the connection from the loop */
+    bool drop;         /* a request timed out: drop the connection from the loop */
+    bool outage_noted; /* the state_unavailable alert of this outage was written */
     struct gw_behavior_req *reqs;
 };
 
@@ -209,8 +212,8 @@ req_timer_cb(evutil_socket_t fd, short what, void *arg)
     }
     if (q->state != REQ_READY)
         return;
-    behavior_observe_decided(gb->engine, &q->txn, q->now_ms, &q->plan,
-                             q->available ? q->retry : NULL, q->r);
+    behavior_observe_shared(gb->engine, &q->txn, &q->plan, q->available ? q->retry : NULL,
+                            &q->shared, q->available ? &q->answer : NULL, q->r);
     q->state = REQ_FINISHED;
     q->done(q->ctx, q->r);
     if (!q->in_redis)
@@ -237,7 +240,7 @@ take_cb(redisAsyncContext *ac, void *reply, void *privdata)
         if (behavior_redis_is_noscript(r) && !q->retried && ac->c.err == 0) {
             struct behavior_redis_cmd cmd = {0};
             q->retried = true;
-            behavior_redis_take_cmd(&q->plan, NULL, &cmd);
+            behavior_redis_shared_cmd(&q->plan, &q->shared, NULL, &cmd);
             if (redisAsyncCommandArgv(ac, take_cb, q, (int)cmd.argc, (const char **)cmd.argv,
                                       cmd.argvlen) == REDIS_OK)
                 q->in_redis = true;
@@ -245,7 +248,8 @@ take_cb(redisAsyncContext *ac, void *reply, void *privdata)
             if (q->in_redis)
                 return;
         }
-        if (r == NULL || behavior_redis_parse_takes(r, q->plan.n, q->retry) != 0) {
+        if (r == NULL ||
+            behavior_redis_parse_shared(r, q->plan.n, &q->shared, q->retry, &q->answer) != 0) {
             if (r != NULL)
                 log_warn("behavior: unexpected Redis reply (%s)",
                          r->type == REDIS_REPLY_ERROR ? r->str : "not the script's");
@@ -421,7 +425,7 @@ req_send(struct gw_behavior *gb, struct gw_behavior_req *q)
     struct behavior_redis_cmd cmd = {0};
     int rc;
 
-    behavior_redis_take_cmd(&q->plan, gb->sha, &cmd);
+    behavior_redis_shared_cmd(&q->plan, &q->shared, gb->sha, &cmd);
     rc = redisAsyncCommandArgv(gb->ac, take_cb, q, (int)cmd.argc, (const char **)cmd.argv,
                                cmd.argvlen);
     behavior_redis_cmd_release(&cmd);
@@ -447,9 +451,10 @@ gw_behavior_observe(struct gw_behavior *gb, const struct behavior_txn *t, struct
     memset(q, 0, offsetof(struct gw_behavior_req, plan));
     q->gb = gb;
     behavior_plan_limits(gb->engine, t, &q->plan);
-    if (q->plan.n == 0 || !gb->connected || gb->ac == NULL || !req_send(gb, q)) {
-        /* nothing to ask, or nobody to ask: decided now, without waiting */
-        behavior_observe_decided(gb->engine, t, now, &q->plan, q->plan.n == 0 ? q->retry : NULL, r);
+    behavior_plan_shared(gb->engine, t, now, &q->shared);
+    if (!gb->connected || gb->ac == NULL || !req_send(gb, q)) {
+        /* nobody to ask: this engine counts alone, decided now, without waiting */
+        behavior_observe_decided(gb->engine, t, now, &q->plan, NULL, r);
         free(q);
         if (gb->ac == NULL)
             redis_connect(gb);
@@ -503,14 +508,15 @@ gw_behavior_txn(struct behavior_txn *out, const struct conn_facts *c, const stru
 }
 
 void
-gw_behavior_alerts(const struct gw_behavior *gb, struct event_sink *events,
-                   const struct conn_facts *c, const struct txn_facts *t,
-                   const struct behavior_result *r)
+gw_behavior_alerts(struct gw_behavior *gb, struct event_sink *events, const struct conn_facts *c,
+                   const struct txn_facts *t, const struct behavior_result *r)
 {
     for (size_t i = 0; i < r->nalerts; i++)
         event_alert(events, c, t, &r->alerts[i]);
-    if (r->state_unavailable)
+    /* one alert per outage and worker: each transaction's event still says state_unavailable */
+    if (r->state_unavailable && !gb->outage_noted)
         event_alert_unavailable(events, c, t, gb->state, r->action);
+    gb->outage_noted = r->state_unavailable;
 }
 
 bool

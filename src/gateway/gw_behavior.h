@@ -16,8 +16,11 @@
  *
  * Snapshots (behavior.state_file): worker slot 0 uses PATH, slot N uses PATH.N; loaded at
  * start (a missing or corrupt file is logged and the worker starts empty), saved every
- * save_interval and at exit. Counting (windows, baselines, first-seen) is per worker process
- * in both modes; only the limits are shared through Redis.
+ * save_interval and at exit. With Redis the same round trip also counts the transaction in
+ * Redis (cluster-wide windows and hourly totals, spike markers) and adds its first-seen values
+ * to shared sets, so a spike or a new value is one alert across workers and nodes; the
+ * baselines are learned in each worker from the shared hourly totals. While Redis cannot be
+ * reached the worker counts alone (its embedded store), as with the embedded state.
  * Errors: gw_behavior_new() returns NULL with a message in err. Single-threaded (the worker).
  */
 #ifndef SW_GATEWAY_GW_BEHAVIOR_H
@@ -55,9 +58,9 @@ const char *gw_behavior_state(const struct gw_behavior *gb);
  * they are) */
 void gw_behavior_txn(struct behavior_txn *out, const struct conn_facts *c,
                      const struct txn_facts *t, uint64_t size);
-/* gw_behavior_alerts - each alert of r as an `alert` event, and one when the shared state
- * could not be reached */
-void gw_behavior_alerts(const struct gw_behavior *gb, struct event_sink *events,
+/* gw_behavior_alerts - each alert of r as an `alert` event, and one (the first transaction of
+ * an outage) when the shared state could not be reached */
+void gw_behavior_alerts(struct gw_behavior *gb, struct event_sink *events,
                         const struct conn_facts *c, const struct txn_facts *t,
                         const struct behavior_result *r);
 /* gw_behavior_verdict - a deferring or refusing result as the verdict v (true); false, v

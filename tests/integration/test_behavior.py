@@ -222,6 +222,139 @@ def test_redis_down_defer_loses_nothing(gateway, sink, redis):
     assert e["reason"] == "behavior_state_unavailable" and e["behavior"]["state_unavailable"]
 
 
+def resp(port, *args):
+    """One Redis command over a raw socket (RESP), its reply as Python values; an error
+    reply is raised."""
+    def enc(a):
+        b = a if isinstance(a, bytes) else str(a).encode()
+        return b"$%d\r\n%s\r\n" % (len(b), b)
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+        c.sendall(b"*%d\r\n" % len(args) + b"".join(enc(a) for a in args))
+        f = c.makefile("rb")
+
+        def read():
+            line = f.readline().rstrip(b"\r\n")
+            t, rest = line[:1], line[1:]
+            if t == b"+":
+                return rest.decode()
+            if t == b"-":
+                raise RuntimeError(rest.decode())
+            if t == b":":
+                return int(rest)
+            if t == b"$":
+                n = int(rest)
+                if n < 0:
+                    return None
+                data = f.read(n + 2)[:-2]
+                return data.decode(errors="replace")
+            if t == b"*":
+                n = int(rest)
+                return None if n < 0 else [read() for _ in range(n)]
+            raise AssertionError("not RESP: %r" % line)
+        return read()
+
+
+def the_script():
+    """The shared-state Lua script, as src/behavior/behavior_redis.c holds it (C string
+    literals joined), to ask Redis directly what several workers would ask."""
+    import ast
+    src = open(os.path.join(os.path.dirname(__file__), "..", "..", "src", "behavior",
+                            "behavior_redis.c")).read()
+    body = src[src.index("static const char script[] ="):]
+    body = body[:body.index(";\n")]
+    return "".join(ast.literal_eval(ln.strip()) for ln in body.splitlines()[1:] if ln.strip())
+
+
+def fs_alerts(*gws, value):
+    return [a for gw in gws for a in alerts(gw, type="first_seen", value=value)]
+
+
+def test_first_seen_is_one_alert_across_two_gateways_through_redis(gateway, sink, redis):
+    """With Redis the first-seen sets are shared: a recipient domain new after the learning
+    period is reported once, whichever gateway and worker sees it first; the sets expire."""
+    over = {"behavior": {"state": redis.url, "first_seen": {"learning": "1s"}}}
+    gw1 = gateway(over)
+    gw2 = gateway(over)
+    # both gateways see the identity while it learns: no alerts (learning), sets started
+    for i, gw in enumerate((gw1, gw2, gw1, gw2)):
+        assert send(gw, rcpt="bob@known.example", subject="l%d" % i)[0] == 250
+    assert fs_alerts(gw1, gw2, value="known.example") == []
+    time.sleep(1.2)  # the learning period (1 s) ends
+    codes = [send(gw, rcpt="carol@new.example", subject="n%d" % i)[0]
+             for i, gw in enumerate((gw1, gw2, gw2, gw1))]
+    assert codes == [250] * 4
+    gw1.wait_event(lambda e: e["event"] == "alert" and e.get("value") == "new.example",
+                   what="first_seen alert for new.example")
+    assert send(gw2, rcpt="dave@known.example")[0] == 250  # known cluster-wide: no alert
+    sink.wait_count(9)
+    got = fs_alerts(gw1, gw2, value="new.example")
+    assert len(got) == 1, got
+    assert got[0]["relation"] == "identity_rcpt_domain" and got[0]["subject"] == "loopback"
+    assert fs_alerts(gw1, gw2, value="known.example") == []
+    assert not alerts(gw1, type="state_unavailable") and not alerts(gw2, type="state_unavailable")
+    # the set is in Redis, with an expiry
+    key = "swf:identity_rcpt_domain:loopback"
+    assert resp(redis.port, "HLEN", key) == 3  # s (learning start) and two value hashes
+    assert resp(redis.port, "PTTL", key) > 0
+
+
+def test_counts_are_shared_and_expire_in_redis(gateway, sink, redis):
+    """Every transaction of either gateway (one with two workers) is counted in the same Redis
+    hash: the hour's total and the window are the cluster's, and the hash expires."""
+    over = {"behavior": {"state": redis.url}}
+    gw1 = gateway(over)
+    gw2 = gateway(deep({"gateway": {"workers": 2}}, over))
+    n = 6
+    for i in range(n):
+        assert send(gw1 if i % 2 == 0 else gw2, subject="c%d" % i)[0] == 250
+    sink.wait_count(n)
+    h = resp(redis.port, "HGETALL", "swc:identity:loopback")
+    h = dict(zip(h[0::2], h[1::2]))
+    hour_totals = [int(v) for k, v in h.items() if k.startswith("hm")]
+    minute_counts = [int(v) for k, v in h.items() if k[0] == "m"]
+    assert sum(hour_totals) == n, h  # one hour (or two, across an hour's edge)
+    assert sum(minute_counts) == n, h
+    assert int(h["f"]) > 0
+    ttl = resp(redis.port, "PTTL", "swc:identity:loopback")
+    assert 0 < ttl <= 3 * 3600 * 1000
+    for key in resp(redis.port, "KEYS", "sw*"):
+        assert resp(redis.port, "PTTL", key) > 0, key  # every key of ours expires
+
+
+def test_spike_script_counts_across_clients_and_alerts_once(redis):
+    """The spike decision of the shared script, asked as several workers would ask it (a
+    gateway's baseline needs hours of history before it may alert, so the end-to-end spike is
+    not reachable in a test): counts add up across clients, the first client past the
+    threshold gets the alert, the others do not while the spike lasts, and after the rate
+    falls below the re-arm level a new spike alerts again."""
+    script = the_script()
+    now = int(time.time() * 1000)
+    minute, hour = now // 60000, now // 3600000
+
+    def ask(threshold, rearm=0, add=1):
+        # one key, no buckets, no sets: adds, thresholds, re-arm levels (messages only), then
+        # the globals: ncounts nfs now minute hour window hold count_ttl learning fs_ttl
+        # min_messages min_recipients min_bytes "shared"
+        args = [add, 0, 0, threshold, -1, -1, rearm, 0, 0,
+                1, 0, now, minute, hour, 1, 60000, 10800000, 0, 86400000, 1, 0, 0, "shared"]
+        r = resp(redis.port, "EVAL", script, 1, "swc:identity:spiky", *args)
+        assert len(r) == 11, r
+        return {"recent": r[0], "hour": r[3], "first": r[9], "alert": r[10]}
+
+    a = ask(-1)  # warm-up: no threshold yet
+    assert a["recent"] == 1 and a["hour"] == 1 and a["alert"] == 0
+    b = ask(60)  # rate 2/min = 120/h > 60: this client raises the spike
+    assert b["recent"] == 2 and b["hour"] == 2 and b["alert"] == 1
+    assert b["first"] == a["first"] == now
+    for _ in range(3):  # the other workers see the same spike: no second alert
+        assert ask(60, rearm=30)["alert"] == 0
+    assert 0 < resp(redis.port, "PTTL", "swc:identity:spiky:am") <= 60000
+    ask(60, rearm=10 ** 9, add=0)  # the rate falls below the re-arm level: the spike ends
+    assert resp(redis.port, "EXISTS", "swc:identity:spiky:am") == 0
+    assert ask(60)["alert"] == 1  # a new spike is a new alert
+    assert resp(redis.port, "PTTL", "swc:identity:spiky") > 0
+
+
 def test_embedded_snapshot_keeps_first_seen_across_a_restart(gateway, sink, tmp_path):
     over = {"behavior": {"state_file": str(tmp_path / "behavior.sqlite"),
                          "first_seen": {"learning": "0s"}}}
