@@ -17,10 +17,11 @@
  * hash and max_values, and last 14 globals, the last the word shared (behavior_redis_shared_cmd).
  * Every bucket is refilled and asked first; only when all have the tokens are all charged
  * (all-or-nothing, like behavior_observe). Numbers are written with %.0f: Lua's tostring keeps 14
- * digits only. A key's hash: f (first count, ms), per minute slot s = minute % 60 the minute t<s>
- * and its counts m<s> r<s> b<s>, per hour slot j = hour % 3 the hour H<j> and its totals hm<j>
- * hr<j> hb<j>. A spike marker <key>:a<measure> is set NX (one client raises the alert) and held
- * while the rate stays above the re-arm level. A set holds s (learning start) and the value hashes.
+ * digits only. A key's hash: f (first count, ms), per minute slot s = minute % (window + 1) the
+ * minute t<s> and its counts m<s> r<s> b<s>, per hour slot j = hour % 3 the hour H<j> and its
+ * totals hm<j> hr<j> hb<j>. A spike marker <key>:a<measure> is set NX (one client raises the alert)
+ * and held while the rate stays above the re-arm level. A set holds s (learning start) and the
+ * value hashes.
  */
 static const char script[] =
     "local nt, nc, nf, g = #KEYS, 0, 0, 0\n"
@@ -75,7 +76,7 @@ static const char script[] =
     "  local f = {'f', 'H' .. hj, 'H' .. pj}\n"
     "  for j = 1, 3 do f[#f + 1] = 'h' .. ms[j] .. hj; f[#f + 1] = 'h' .. ms[j] .. pj end\n"
     "  for d = 0, w - 1 do\n"
-    "    local sl = (minute - d) % 60\n"
+    "    local sl = (minute - d) % (w + 1)\n"
     "    f[#f + 1] = 't' .. sl\n"
     "    for j = 1, 3 do f[#f + 1] = ms[j] .. sl end\n"
     "  end\n"
@@ -84,7 +85,7 @@ static const char script[] =
     "  if not v[1] then redis.call('HSET', k, 'f', cnow) end\n"
     "  local curh, prevh = tonumber(v[2] or -1) == hour, tonumber(v[3] or -1) == hour - 1\n"
     "  local out, bits = {}, 0\n"
-    "  local s0 = minute % 60\n"
+    "  local s0 = minute % (w + 1)\n"
     "  if tonumber(v[10] or -1) ~= minute then\n"
     "    redis.call('HSET', k, 't' .. s0, minute, 'm' .. s0, 0, 'r' .. s0, 0, 'b' .. s0, 0)\n"
     "  end\n"
