@@ -138,8 +138,10 @@ bench_memory(const struct opts *o)
     behavior_free(b);
 }
 
-/* bench_redis - the gateway's take script for each transaction, pipeline commands per round
- * trip, synchronously (the gateway sends the same commands asynchronously) */
+/* bench_redis - the gateway's script for each transaction (bucket takes, shared counting of
+ * every key, first-seen sets), pipeline commands per round trip, synchronously (the gateway
+ * sends the same commands asynchronously), each answer applied to the engine as the gateway
+ * does */
 static int
 bench_redis(const struct opts *o)
 {
@@ -150,7 +152,11 @@ bench_redis(const struct opts *o)
     struct behavior *b = bench_engine();
     struct behavior_plan *plan = xmalloc(sizeof *plan);
     struct behavior_redis_cmd cmd = {0};
-    uint64_t retry[BEHAVIOR_TAKES_MAX];
+    /* one shared plan per command in flight: each answer is applied to its own keys */
+    struct behavior_shared_plan *sps = xcalloc(o->pipeline, sizeof *sps), *sp = sps;
+    struct behavior_shared_answer *an = xmalloc(sizeof *an);
+    struct behavior_result *res = xmalloc(sizeof *res);
+    uint64_t retry[BEHAVIOR_TAKES_MAX], t0 = (uint64_t)(now_s() * 1000);
     char from[128], rcpt[2][64];
     const char *rcpts[2];
     struct behavior_txn t;
@@ -182,15 +188,21 @@ bench_redis(const struct opts *o)
         for (unsigned long j = 0; j < batch; j++) {
             make_txn(done + j, o->keys, from, sizeof from, rcpt, rcpts, &t);
             updates += behavior_plan_limits(b, &t, plan);
-            behavior_redis_take_cmd(plan, sha, &cmd);
+            behavior_plan_shared(b, &t, t0 + done + j, &sps[j]);
+            behavior_redis_shared_cmd(plan, &sps[j], sha, &cmd);
             redisAppendCommandArgv(c, (int)cmd.argc, (const char **)cmd.argv, cmd.argvlen);
         }
+        /* plan holds the batch's last transaction: every transaction of make_txn has the
+         * same takes but for their keys, and with every take answered 0 only their number
+         * matters */
         for (unsigned long j = 0; j < batch; j++) {
             if (redisGetReply(c, (void **)&rep) != REDIS_OK ||
-                behavior_redis_parse_takes(rep, plan->n, retry) != 0 || retry[0] != 0) {
+                behavior_redis_parse_shared(rep, plan->n, &sps[j], retry, an) != 0 ||
+                retry[0] != 0) {
                 fprintf(stderr, "bad reply from Redis\n");
                 return 1;
             }
+            behavior_observe_shared(b, &t, plan, retry, &sps[j], an, res);
             freeReplyObject(rep);
         }
         done += batch;
@@ -201,15 +213,20 @@ bench_redis(const struct opts *o)
     for (unsigned long i = 0; i < n / 10; i++) {
         make_txn(i, o->keys, from, sizeof from, rcpt, rcpts, &t);
         behavior_plan_limits(b, &t, plan);
-        behavior_redis_take_cmd(plan, sha, &cmd);
+        behavior_plan_shared(b, &t, t0 + n + i, sp);
+        behavior_redis_shared_cmd(plan, sp, sha, &cmd);
         rep = redisCommandArgv(c, (int)cmd.argc, (const char **)cmd.argv, cmd.argvlen);
-        if (rep == NULL)
+        if (rep == NULL || behavior_redis_parse_shared(rep, plan->n, sp, retry, an) != 0)
             return 1;
+        behavior_observe_shared(b, &t, plan, retry, sp, an, res);
         freeReplyObject(rep);
     }
     report(o, "redis-round-trip", n / 10, (n / 10) * plan->n, now_s() - start);
     behavior_redis_cmd_release(&cmd);
     redisFree(c);
+    free(sps);
+    free(an);
+    free(res);
     free(plan);
     behavior_free(b);
     return 0;
