@@ -294,7 +294,7 @@ def test_first_seen_is_one_alert_across_two_gateways_through_redis(gateway, sink
     assert not alerts(gw1, type="state_unavailable") and not alerts(gw2, type="state_unavailable")
     # the set is in Redis, with an expiry
     key = "swf:identity_rcpt_domain:loopback"
-    assert resp(redis.port, "HLEN", key) == 3  # s (learning start) and two value hashes
+    assert resp(redis.port, "HLEN", key) == 4  # s (learning start), x (expiry renewed), 2 values
     assert resp(redis.port, "PTTL", key) > 0
 
 
@@ -308,13 +308,14 @@ def test_counts_are_shared_and_expire_in_redis(gateway, sink, redis):
     for i in range(n):
         assert send(gw1 if i % 2 == 0 else gw2, subject="c%d" % i)[0] == 250
     sink.wait_count(n)
-    h = resp(redis.port, "HGETALL", "swc:identity:loopback")
-    h = dict(zip(h[0::2], h[1::2]))
-    hour_totals = [int(v) for k, v in h.items() if k.startswith("hm")]
-    minute_counts = [int(v) for k, v in h.items() if k[0] == "m"]
-    assert sum(hour_totals) == n, h  # one hour (or two, across an hour's edge)
-    assert sum(minute_counts) == n, h
-    assert int(h["f"]) > 0
+    x = [int(v) for v in resp(redis.port, "GET", "swc:identity:loopback").split()]
+    # first count; period, its messages, recipients, bytes; the previous period's; hour, its
+    # totals; the previous hour's
+    assert len(x) == 15, x
+    assert x[2] + x[5] == n, x  # this period (and the last, across its edge)
+    assert x[9] + x[12] == n, x  # this hour (and the last, across its edge)
+    assert x[3] + x[6] == n and x[4] + x[7] > 0, x  # one recipient each; bytes
+    assert x[0] > 0
     ttl = resp(redis.port, "PTTL", "swc:identity:loopback")
     assert 0 < ttl <= 3 * 3600 * 1000
     for key in resp(redis.port, "KEYS", "sw*"):
