@@ -13,12 +13,12 @@
  *
  * Reply: one integer per take, 0 taken, -1 never (cost over burst), else the wait in ms.
  *
- * Shared counting (behavior_redis_shared_cmd, the same script and round trip): per key a hash
- * `swc:<kind>:<key>` (a string of 15 numbers) of the counts of the current and the previous
+ * Shared counting (behavior_redis_shared_cmd, the same script and round trip): per key a string
+ * `swc:<kind>:<key>` (15 packed doubles) of the counts of the current and the previous
  * window-long period and the totals of the current and previous hours, expiring
  * BEHAVIOR_REDIS_COUNT_TTL_MS after its last count; the reply gives the cluster-wide window, the
  * current and previous hour's totals, the first count's time and the spikes this client raises (a
- * marker `<hash>:a<m|r|b>` set NX and held one window while the spike lasts, so one spike is one
+ * marker `<key>:a<m|r|b>` set NX and held one window while the spike lasts, so one spike is one
  * alert across every worker and node). Per (relation, subject) a hash `swf:<relation>:<subject>` of
  * 64-bit value hashes (hex, a fixed public SipHash key: every node must hash alike) and `s`, the
  * learning start; the reply says known, new, learning or full. Times of counts and sets are the

@@ -8,6 +8,7 @@ import os
 import signal
 import smtplib
 import socket
+import struct
 import subprocess
 import time
 
@@ -222,9 +223,9 @@ def test_redis_down_defer_loses_nothing(gateway, sink, redis):
     assert e["reason"] == "behavior_state_unavailable" and e["behavior"]["state_unavailable"]
 
 
-def resp(port, *args):
-    """One Redis command over a raw socket (RESP), its reply as Python values; an error
-    reply is raised."""
+def resp(port, *args, raw=False):
+    """One Redis command over a raw socket (RESP), its reply as Python values (bulk strings as
+    bytes when raw); an error reply is raised."""
     def enc(a):
         b = a if isinstance(a, bytes) else str(a).encode()
         return b"$%d\r\n%s\r\n" % (len(b), b)
@@ -246,7 +247,7 @@ def resp(port, *args):
                 if n < 0:
                     return None
                 data = f.read(n + 2)[:-2]
-                return data.decode(errors="replace")
+                return data if raw else data.decode(errors="replace")
             if t == b"*":
                 n = int(rest)
                 return None if n < 0 else [read() for _ in range(n)]
@@ -308,7 +309,8 @@ def test_counts_are_shared_and_expire_in_redis(gateway, sink, redis):
     for i in range(n):
         assert send(gw1 if i % 2 == 0 else gw2, subject="c%d" % i)[0] == 250
     sink.wait_count(n)
-    x = [int(v) for v in resp(redis.port, "GET", "swc:identity:loopback").split()]
+    x = [int(v) for v in struct.unpack("<15d", resp(redis.port, "GET", "swc:identity:loopback",
+                                                     raw=True))]
     # first count; period, its messages, recipients, bytes; the previous period's; hour, its
     # totals; the previous hour's
     assert len(x) == 15, x
