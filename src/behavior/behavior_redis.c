@@ -16,18 +16,19 @@
  * thresholds and re-arm levels per measure (messages, recipients, bytes), per set the value's
  * hash and max_values, and last 14 globals, the last the word shared (behavior_redis_shared_cmd).
  * Every bucket is refilled and asked first; only when all have the tokens are all charged
- * (all-or-nothing, like behavior_observe). Numbers are written with %.0f: Lua's tostring keeps 14
- * digits only. A counted key is a string of 15 little-endian doubles (Redis's struct library:
- * no number formatting or parsing, which dominated the cost), rewritten whole (one GET, one SET
- * with its expiry: far fewer calls than a hash's fields): the first count's time; the number of the
- * current window-long period and its messages, recipients, bytes; the previous period's three;
- * the current hour and its three totals; the previous hour's three. The window's count is this
- * period's plus the last one's weighted by how much of it is still inside the window. A clock
- * behind the stored period or hour counts into the stored one. A spike marker <key>:a<measure> is
- * set NX (one client raises the alert) and held while the rate stays above the re-arm level (asked
- * only by a client that has a threshold for it). A set holds s (learning start), x (the day its
- * expiry was last renewed: once a day, not at every lookup) and the value hashes. Few calls
- * matter: each redis.call costs microseconds of Redis's one thread.
+ * (all-or-nothing, like behavior_observe). A bucket is a string of two packed doubles, its credit
+ * and its last refill (exact integers below 2^53; no text, so no digits lost to Lua's tostring). A
+ * counted key is a string of 15 little-endian doubles (Redis's struct library: no number formatting
+ * or parsing, which dominated the cost), rewritten whole (one GET, one SET with its expiry: far
+ * fewer calls than a hash's fields): the first count's time; the number of the current window-long
+ * period and its messages, recipients, bytes; the previous period's three; the current hour and its
+ * three totals; the previous hour's three. The window's count is this period's plus the last one's
+ * weighted by how much of it is still inside the window. A clock behind the stored period or hour
+ * counts into the stored one. A spike marker <key>:a<measure> is set NX (one client raises the
+ * alert) and held while the rate stays above the re-arm level (asked only by a client that has a
+ * threshold for it). A set holds s (learning start), x (the day its expiry was last renewed: once a
+ * day, not at every lookup) and the value hashes. Few calls matter: each redis.call costs
+ * microseconds of Redis's one thread.
  */
 static const char script[] =
     "local nt, nc, nf, g = #KEYS, 0, 0, 0\n"
@@ -43,11 +44,11 @@ static const char script[] =
     "  local a, per = tonumber(ARGV[4*i-3]), tonumber(ARGV[4*i-2])\n"
     "  local burst, cost = tonumber(ARGV[4*i-1]), tonumber(ARGV[4*i])\n"
     "  local cap = burst * per\n"
-    "  local v = redis.call('HMGET', KEYS[i], 'c', 't')\n"
+    "  local v = redis.call('GET', KEYS[i])\n"
     "  local c = cap\n"
-    "  if v[1] then\n"
-    "    c = math.min(tonumber(v[1]), cap)\n"
-    "    local last = tonumber(v[2])\n"
+    "  if v and #v == 16 then\n"
+    "    local stored, last = struct.unpack('<dd', v)\n"
+    "    c = math.min(stored, cap)\n"
     "    if now > last then\n"
     "      local el = now - last\n"
     "      if el > math.floor(per * burst / a) + 1 then c = cap\n"
@@ -64,10 +65,8 @@ static const char script[] =
     "  for i = 1, nt do\n"
     "    local a, per = tonumber(ARGV[4*i-3]), tonumber(ARGV[4*i-2])\n"
     "    local burst, cost = tonumber(ARGV[4*i-1]), tonumber(ARGV[4*i])\n"
-    "    redis.call('HSET', KEYS[i], 'c', string.format('%.0f', credit[i] - cost * per),\n"
-    "               't', string.format('%.0f', now))\n"
-    "    redis.call('PEXPIRE', KEYS[i], string.format('%.0f', math.floor(per * burst / a) + "
-    "1000))\n"
+    "    redis.call('SET', KEYS[i], struct.pack('<dd', credit[i] - cost * per, now),\n"
+    "               'PX', string.format('%.0f', math.floor(per * burst / a) + 1000))\n"
     "  end\n"
     "end\n"
     "if g == 0 then return res end\n"

@@ -1,11 +1,11 @@
 /*
- * behavior_redis - the shared rate-limit state in Redis, as data: the Lua script that takes
+ * behavior_redis - the shared behaviour state in Redis, as data: the Lua script that takes
  * from every bucket of a transaction or from none (atomic: Redis runs a script alone), the
  * command that runs it for a behavior_plan, and the parsing of its reply. No I/O here: the
  * gateway sends the command on its event loop (gw_behavior.c), the benchmark synchronously.
  *
- * A bucket is a Redis hash `swb:<limit>:<amount>/<per_ms>/<burst>[@<identity>]:<kind>:<key>`
- * with fields c (credit, in 1/per_ms tokens) and t (the last refill, ms from Redis's TIME),
+ * A bucket is a Redis string `swb:<limit>:<amount>/<per_ms>/<burst>[@<identity>]:<kind>:<key>`
+ * of two packed doubles: the credit (in 1/per_ms tokens) and the last refill (ms, Redis's TIME),
  * the same exact arithmetic as behavior_bucket.c, held in Lua's doubles: exact while
  * burst * per_ms + amount <= 2^53 (BEHAVIOR_REDIS_EXACT_MAX; the configuration check refuses
  * limits past it with Redis state). A key expires once its bucket would be full again.
