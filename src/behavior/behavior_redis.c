@@ -19,16 +19,16 @@
  * (all-or-nothing, like behavior_observe). A bucket is a string of two packed doubles, its credit
  * and its last refill (exact integers below 2^53; no text, so no digits lost to Lua's tostring). A
  * counted key is a string of 15 little-endian doubles (Redis's struct library: no number formatting
- * or parsing, which dominated the cost), rewritten whole (one GET, one SET with its expiry: far
- * fewer calls than a hash's fields): the first count's time; the number of the current window-long
- * period and its messages, recipients, bytes; the previous period's three; the current hour and its
- * three totals; the previous hour's three. The window's count is this period's plus the last one's
- * weighted by how much of it is still inside the window. A clock behind the stored period or hour
- * counts into the stored one. A spike marker <key>:a<measure> is set NX (one client raises the
- * alert) and held while the rate stays above the re-arm level (asked only by a client that has a
- * threshold for it). A set holds s (learning start), x (the day its expiry was last renewed: once a
- * day, not at every lookup) and the value hashes. Few calls matter: each redis.call costs
- * microseconds of Redis's one thread.
+ * or parsing, which dominated the cost), rewritten whole (read with the
+ * buckets in one MGET, one SET with its expiry: far fewer calls than a hash's fields): the first
+ * count's time; the number of the current window-long period and its messages, recipients, bytes;
+ * the previous period's three; the current hour and its three totals; the previous hour's three.
+ * The window's count is this period's plus the last one's weighted by how much of it is still
+ * inside the window. A clock behind the stored period or hour counts into the stored one. A spike
+ * marker <key>:a<measure> is set NX (one client raises the alert) and held while the rate stays
+ * above the re-arm level (asked only by a client that has a threshold for it). A set holds s
+ * (learning start), x (the day its expiry was last renewed: once a day, not at every lookup) and
+ * the value hashes. Few calls matter: each redis.call costs microseconds of Redis's one thread.
  */
 static const char script[] =
     "local nt, nc, nf, g = #KEYS, 0, 0, 0\n"
@@ -40,11 +40,13 @@ static const char script[] =
     "local t = redis.call('TIME')\n"
     "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
     "local credit, res, ok = {}, {}, true\n"
+    "local got = {}\n"
+    "if nt + nc > 0 then got = redis.call('MGET', unpack(KEYS, 1, nt + nc)) end\n"
     "for i = 1, nt do\n"
     "  local a, per = tonumber(ARGV[4*i-3]), tonumber(ARGV[4*i-2])\n"
     "  local burst, cost = tonumber(ARGV[4*i-1]), tonumber(ARGV[4*i])\n"
     "  local cap = burst * per\n"
-    "  local v = redis.call('GET', KEYS[i])\n"
+    "  local v = got[i]\n"
     "  local c = cap\n"
     "  if v and #v == 16 then\n"
     "    local stored, last = struct.unpack('<dd', v)\n"
@@ -80,7 +82,7 @@ static const char script[] =
     "local ms, D15 = {'m', 'r', 'b'}, '<' .. string.rep('d', 15)\n"
     "for i = 1, nc do\n"
     "  local k, o = KEYS[nt + i], 4 * nt + 9 * (i - 1)\n"
-    "  local x, cur = nil, redis.call('GET', k)\n"
+    "  local x, cur = nil, got[nt + i]\n"
     "  if cur and #cur == 120 then x = {struct.unpack(D15, cur)} end\n"
     "  if not x then x = {cn, B, 0, 0, 0, 0, 0, 0, hour, 0, 0, 0, 0, 0, 0} end\n"
     "  if B > x[2] then\n"
