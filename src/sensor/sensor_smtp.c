@@ -275,11 +275,17 @@ data_feed(struct sensor_smtp *s, const uint8_t *p, size_t n)
     while (i < n) {
         switch (s->dstate) {
         case SS_MID: {
-            const uint8_t *lf = memchr(p + i, '\n', n - i);
-            size_t end = lf != NULL ? (size_t)(lf - p) + 1 : n;
+            /* one span up to the next line that starts with a dot: the content engine is fed
+             * a packet's worth at a time, not a line at a time */
+            const uint8_t *dot = p + i, *lf;
+            while ((lf = memchr(dot, '\n', (size_t)(p + n - dot))) != NULL && lf + 1 < p + n &&
+                   lf[1] != '.')
+                dot = lf + 1; /* glibc's memmem is slow on a 2-byte needle; memchr is not */
+            dot = lf;
+            size_t end = dot != NULL ? (size_t)(dot - p) + 1 : n;
             ss_message_bytes(s, p + i, end - i);
             i = end;
-            if (lf != NULL)
+            if (dot != NULL || p[n - 1] == '\n')
                 s->dstate = SS_BOL;
             break;
         }
