@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# bench/behavior/run.sh - what the behaviour engine costs: counter (bucket) updates per second
-# in memory and through Redis (behavior_bench), and the gateway's relay rate with rate limits
-# off, on with the embedded state, and on with Redis, in one run, smtp-source -> gateway ->
+# bench/behavior/run.sh - what the behaviour engine costs: transactions and counter (bucket)
+# updates per second in memory and through Redis (behavior_bench: with Redis, the gateway's one
+# script per transaction, i.e. the bucket takes plus the shared counting of every key and the
+# first-seen sets), and the gateway's relay rate with rate limits
+# off, on with the embedded state, and on with Redis (limits, counts, first-seen shared), in one run, smtp-source -> gateway ->
 # smtp-sink as bench/relay/run.sh drives it. Targets: limits cost < 10% of relay throughput
 # with the embedded state, < 25% with Redis on loopback. Everything on 127.0.0.1, free ports;
 # every server started here is stopped by PID on exit. See bench/README.md.
@@ -155,7 +157,8 @@ eng = {}
 for ln in open(d + "/engine.jsonl"):
     o = json.loads(ln)
     eng[o["part"]] = o
-print("behaviour engine (3 limits: identity, sender, recipient domain; 2 recipients)")
+print("behaviour engine (3 limits: identity, sender, recipient domain; 2 recipients;"
+      " with Redis also 5 counted keys and 2 first-seen sets per transaction)")
 for part in ("memory", "redis-pipelined", "redis-round-trip"):
     o = eng.get(part)
     if o:
