@@ -1,6 +1,7 @@
 /*
  * gw_behavior - the behaviour engine wired into a gateway worker: configuration, snapshots on
- * a timer, and the asynchronous Redis leg of the rate limits (hiredis on the libevent loop).
+ * a timer, and the asynchronous Redis leg of the shared state (limits, counts, first-seen;
+ * hiredis on the libevent loop).
  */
 #include "gateway/gw_behavior.h"
 

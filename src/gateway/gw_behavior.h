@@ -1,7 +1,8 @@
 /*
  * gw_behavior - the behaviour engine in a gateway worker: one engine per worker process, its
  * embedded state loaded from and saved to a snapshot, and (behavior.state: redis://...) the
- * rate limits asked of Redis asynchronously on the worker's event loop.
+ * shared state (limits, counts, first-seen) asked of Redis asynchronously on the worker's event
+ * loop, one script per transaction.
  *
  * gw_behavior_observe() decides one transaction at end of data. With the embedded state it
  * answers at once (returns 0, r filled). With Redis it sends the transaction's bucket takes as
