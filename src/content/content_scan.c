@@ -17,6 +17,19 @@
 #include "util/mem.h"
 
 #define HELD_KEEP (256 * 1024) /* attachment buffer kept between messages */
+#define SNIFF_BYTES 4096       /* what content_magic looks at */
+
+/*
+ * What an attachment costs in memory: only archives and documents must be held whole (they
+ * are opened with random access); plain UTF-8 text is inspected as it streams and other
+ * binaries (images, executables) are only hashed. The first SNIFF_BYTES decide.
+ */
+enum hold_mode {
+    HOLD_UNDECIDED, /* fewer than SNIFF_BYTES seen: held */
+    HOLD_ALL,       /* an archive, document or PDF: held up to max_attachment_bytes */
+    HOLD_STREAM,    /* UTF-8 text: straight to the detectors */
+    HOLD_NONE,      /* other binary: hashed, counted, not kept */
+};
 
 struct content_engine {
     struct content_options opt;
@@ -40,6 +53,8 @@ struct content_scan {
     EVP_MD_CTX *sha;
     struct buf held; /* its first max_attachment_bytes */
     bool held_truncated;
+    enum hold_mode mode;      /* what is kept of the attachment, decided from its first bytes */
+    struct content_type type; /* its type, once decided */
     uint64_t size;
     bool ended;
     uint64_t bytes;
@@ -296,13 +311,55 @@ on_part_start(void *ctx, const struct mime_part_info *p)
     content_report_set(&a->declared_type, type);
     s->attachment = r->nattachments - 1;
     s->in_attachment = true;
+    s->mode = HOLD_UNDECIDED;
     s->size = 0;
     s->held_truncated = false;
     buf_reset(&s->held);
     EVP_DigestInit_ex(s->sha, EVP_sha256(), NULL);
 }
 
-/* on_body - an attachment's decoded bytes: hashed all, held up to the limit */
+/* is_container - a type that is opened whole (archives, documents, PDF) */
+static bool
+is_container(const struct content_type *t)
+{
+    switch (t->kind) {
+    case CONTENT_TEXT:
+    case CONTENT_HTML:
+    case CONTENT_PNG:
+    case CONTENT_JPEG:
+    case CONTENT_GIF:
+    case CONTENT_PE:
+    case CONTENT_ELF:
+        return false;
+    case CONTENT_UNKNOWN:
+        return t->encrypted; /* an unknown binary is hashed; content_extract has no use for it */
+    default:
+        return true;
+    }
+}
+
+/* hold_decide - the first bytes of an attachment say what to keep of it */
+static void
+hold_decide(struct content_scan *s, const struct mime_part_info *p)
+{
+    struct content_report *r = content_report_get(s->rb);
+
+    s->type = content_magic((const uint8_t *)s->held.data, s->held.len);
+    if (is_container(&s->type)) {
+        s->mode = HOLD_ALL;
+    } else if (s->type.kind == CONTENT_TEXT) {
+        s->mode = HOLD_STREAM;
+        text_at(s, p->path, r->attachments[s->attachment].path);
+        text_feed(s, (const uint8_t *)s->held.data, s->held.len);
+        buf_reset(&s->held);
+    } else {
+        s->mode = HOLD_NONE;
+        buf_reset(&s->held);
+    }
+}
+
+/* on_body - an attachment's decoded bytes: hashed all; held, streamed or dropped as
+ * hold_decide said */
 static void
 on_body(void *ctx, const struct mime_part_info *p, const uint8_t *data, size_t len)
 {
@@ -313,12 +370,20 @@ on_body(void *ctx, const struct mime_part_info *p, const uint8_t *data, size_t l
         return;
     s->size += len;
     EVP_DigestUpdate(s->sha, data, len);
+    if (s->mode == HOLD_STREAM) {
+        text_feed(s, data, len);
+        return;
+    }
+    if (s->mode == HOLD_NONE)
+        return;
     if (len > room) {
         s->held_truncated = true;
         len = (size_t)room;
     }
     if (len > 0)
         buf_append(&s->held, data, len);
+    if (s->mode == HOLD_UNDECIDED && s->held.len >= SNIFF_BYTES)
+        hold_decide(s, p);
 }
 
 /* on_text - a text part's UTF-8 text */
@@ -437,7 +502,9 @@ attachment_end(struct content_scan *s, const struct mime_part_info *p)
     struct content_attachment *a = &r->attachments[s->attachment];
     uint8_t md[32];
     unsigned mdlen = 0;
-    struct content_type t = content_magic((const uint8_t *)s->held.data, s->held.len);
+    bool held = s->mode == HOLD_UNDECIDED || s->mode == HOLD_ALL;
+    struct content_type t =
+        held ? content_magic((const uint8_t *)s->held.data, s->held.len) : s->type;
 
     EVP_DigestFinal_ex(s->sha, md, &mdlen);
     hex(md, 32, a->sha256);
@@ -452,6 +519,11 @@ attachment_end(struct content_scan *s, const struct mime_part_info *p)
     if (a->encrypted)
         encrypted_value(s, p->path, a->path);
     s->in_attachment = false;
+    if (!held) { /* streamed text or a plain binary: nothing inside to open */
+        text_end(s);
+        held_clear(s);
+        return;
+    }
 
     char *part = xstrdup(p->path);
     struct extract_ctx x = {.s = s, .part = part};

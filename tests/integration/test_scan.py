@@ -299,3 +299,25 @@ def test_a_config_for_scanning_alone_needs_no_gateway(binary, tmp_path):
     # the gateway itself refuses such a file, saying why
     p = subprocess.run([str(binary), "gateway", "-c", str(cfg)], capture_output=True, timeout=30)
     assert p.returncode != 0 and b"no 'gateway' section" in p.stderr
+
+
+def test_large_attachments_are_streamed_or_opened_by_type(binary, tmp_path):
+    """Past the first 4 KB an attachment is held whole only when it must be opened (an
+    archive); text is inspected as it streams, other binaries are only hashed: the findings,
+    sizes and hashes are the same either way."""
+    text = ("lorem ipsum dolor sit amet %d\n" * 4000 % tuple(range(4000))) + mf.CARDS[0] + "\n"
+    png = b"\x89PNG\r\n\x1a\n" + os.urandom(200000)
+    big_zip = mf.zip_bytes({"noise.bin": os.urandom(50000).hex(), "cards.txt": mf.CARDS[1]})
+    msg = mf.with_attachments("three files", [("notes.txt", text.encode(), "text/plain"),
+                                              ("photo.png", png, "image/png"),
+                                              ("export.zip", big_zip, "application/zip")])
+    r = one(binary, tmp_path, msg, check_rc=1)
+    assert count(r, CARD, "notes.txt") == 1
+    assert count(r, CARD, "export.zip/cards.txt") == 1
+    atts = {a["path"]: a for a in r["attachments"]}
+    assert atts["photo.png"]["kind"] == "png"
+    assert atts["photo.png"]["sha256"] == hashlib.sha256(png).hexdigest()
+    assert atts["photo.png"]["size"] == len(png)
+    assert atts["notes.txt"]["size"] == len(text.encode())
+    assert atts["export.zip"]["sha256"] == hashlib.sha256(big_zip).hexdigest()
+    assert "export.zip/noise.bin" in atts
