@@ -16,6 +16,25 @@ content_infostealer_reset(struct content_infostealer *is)
     memset(is, 0, sizeof *is);
 }
 
+/* has_banner - BANNER in s: found from its rare capital K with memchr, which is several times
+ * faster than memmem on mail text (this runs on every byte of every text) */
+static bool
+has_banner(const uint8_t *s, size_t n)
+{
+    static const size_t k_at = 9; /* BANNER[9] == 'K' */
+    const size_t blen = sizeof BANNER - 1;
+    const uint8_t *p = s + k_at, *end = s + n;
+
+    if (n < blen)
+        return false;
+    while (p < end && (p = memchr(p, 'K', (size_t)(end - p))) != NULL) {
+        if ((size_t)(end - p) >= blen - k_at && memcmp(p - k_at, BANNER, blen) == 0)
+            return true;
+        p++;
+    }
+    return false;
+}
+
 void
 content_infostealer_text(struct content_infostealer *is, const char *part, const uint8_t *text,
                          size_t len)
@@ -29,8 +48,7 @@ content_infostealer_text(struct content_infostealer *is, const char *part, const
     size_t head = len < blen - 1 ? len : blen - 1;
     memcpy(joint, is->carry, is->ncarry);
     memcpy(joint + is->ncarry, text, head);
-    if (memmem(joint, is->ncarry + head, BANNER, blen) != NULL ||
-        memmem(text, len, BANNER, blen) != NULL) {
+    if (has_banner(joint, is->ncarry + head) || has_banner(text, len)) {
         is->banner = true;
         snprintf(is->banner_part, sizeof is->banner_part, "%s", part);
         return;
