@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "behavior/behavior_cfg.h"
 #include "cli/cli.h"
 #include "cli/scan_input.h"
 #include "config/config.h"
@@ -202,10 +203,10 @@ summary(struct sensor_engine *e, const struct sensor_app_stats *s, double secs)
     if (s->alerts > 0)
         fprintf(stderr,
                 "sensor: alerts: %llu auth.cleartext, %llu smtp.external_server, %llu "
-                "exfil.infostealer, %llu exfil.self_addressed, %llu dlp\n",
+                "exfil.infostealer, %llu exfil.self_addressed, %llu dlp, %llu behavior\n",
                 (unsigned long long)s->auth_cleartext, (unsigned long long)s->external_server,
                 (unsigned long long)s->infostealer, (unsigned long long)s->self_addressed,
-                (unsigned long long)s->dlp);
+                (unsigned long long)s->dlp, (unsigned long long)s->behavior);
     if (st->gaps > 0 || st->flow.closed[SENSOR_FLOW_CLOSE_SHED] > 0)
         fprintf(stderr, "sensor: %llu gaps (%llu bytes lost), %llu flows shed at the bounds\n",
                 (unsigned long long)st->gaps, (unsigned long long)st->gap_bytes,
@@ -244,6 +245,45 @@ capture(const struct sensor_args *a, struct sensor_engine *e, struct sensor_app 
     return rc;
 }
 
+/* behavior_start - the behaviour engine in packet time, with the sensor's own snapshot
+ * (STATE_FILE.sensor, so a gateway on the same configuration keeps its own) loaded when there
+ * is one; NULL after printing why */
+static struct behavior *
+behavior_start(const struct sw_config *cfg, char *state, size_t size)
+{
+    struct behavior_config bc;
+    struct behavior_limit lim[BEHAVIOR_LIMITS_MAX];
+    char err[512];
+
+    behavior_config_from(&cfg->behavior, &bc, lim);
+    struct behavior *b = behavior_new(&bc, NULL, err, sizeof err);
+    if (b == NULL) {
+        fprintf(stderr, "smtpwarden sensor: behavior: %s\n", err);
+        return NULL;
+    }
+    if (cfg->behavior.state_file != NULL) {
+        snprintf(state, size, "%s.sensor", cfg->behavior.state_file);
+        if (access(state, F_OK) == 0 && behavior_load(b, state, err, sizeof err) != 0)
+            fprintf(stderr, "smtpwarden sensor: %s: %s (starting without it)\n", state, err);
+    }
+    return b;
+}
+
+/* behavior_stop - save the snapshot (learning goes on at the next run) and free */
+static void
+behavior_stop(struct behavior *b, const char *state)
+{
+    char err[512];
+    struct timespec now;
+
+    if (b != NULL && state[0] != '\0') {
+        clock_gettime(CLOCK_REALTIME, &now);
+        if (behavior_save(b, state, (uint64_t)now.tv_sec * 1000, err, sizeof err) != 0)
+            fprintf(stderr, "smtpwarden sensor: %s: %s\n", state, err);
+    }
+    behavior_free(b);
+}
+
 /* run - everything made from the configuration, the capture, the summary; exit status */
 static int
 run(const struct sensor_args *a, const struct sw_config *cfg, FILE *out, FILE *zeek)
@@ -253,7 +293,8 @@ run(const struct sensor_args *a, const struct sw_config *cfg, FILE *out, FILE *z
     struct content_engine *content = NULL;
     uint16_t *ports = NULL;
     uint8_t salt[16];
-    char err[512];
+    char err[512], state[4096] = "";
+    struct behavior *beh = NULL;
     int rc = 2;
 
     if (parse_ports(&cfg->sensor, &ports, &o.nports) < 0)
@@ -281,6 +322,9 @@ run(const struct sensor_args *a, const struct sw_config *cfg, FILE *out, FILE *z
         }
         o.content = content;
     }
+    if (cfg->behavior.enabled && (beh = behavior_start(cfg, state, sizeof state)) == NULL)
+        goto out_content;
+    o.behavior = beh;
     struct sensor_app *app = sensor_app_new(&o);
     struct sensor_engine_cfg ecfg;
     sensor_engine_cfg_defaults(&ecfg);
@@ -299,6 +343,7 @@ run(const struct sensor_args *a, const struct sw_config *cfg, FILE *out, FILE *z
     rc = crc < 0 ? 2 : sensor_app_stats(app)->alerts > 0 ? 1 : 0;
     sensor_engine_free(e);
     sensor_app_free(app);
+    behavior_stop(beh, state);
 out_content:
     content_engine_free(content);
     content_config_free(cc);

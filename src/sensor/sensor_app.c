@@ -136,6 +136,8 @@ count_alert(struct sensor_app_stats *s, const char *name)
         s->infostealer++;
     else if (strcmp(name, "exfil.self_addressed") == 0)
         s->self_addressed++;
+    else if (strncmp(name, "behavior.", 9) == 0)
+        s->behavior++;
     else
         s->dlp++;
 }
@@ -165,6 +167,52 @@ check_flow(struct app_flow *af, uint64_t ts_us)
 }
 
 /* on_record - passive SMTP closed a transaction */
+/* behavior_alert_reason - one sentence for a behaviour alert */
+static void
+behavior_alert_reason(const struct behavior_alert *al, char *out, size_t size)
+{
+    if (al->type == BEHAVIOR_ALERT_SPIKE)
+        snprintf(out, size, "%s %s: %.0f %s per hour against a baseline of %.1f (threshold %.1f%s)",
+                 behavior_kind_name(al->kind), al->key, al->spike.current,
+                 behavior_measure_name(al->measure), al->spike.expected, al->spike.threshold,
+                 al->spike.profiled ? ", time-of-day profile" : "");
+    else
+        snprintf(out, size, "first %s for %s: %s", behavior_relation_name(al->relation),
+                 al->key[0] ? al->key : "the network", al->value);
+}
+
+/* observe_behavior - count the transaction in packet time; its spike and first-seen alerts */
+static void
+observe_behavior(struct sensor_app *a, const struct sensor_smtp_record *r, struct emit_ctx *e)
+{
+    struct app_flow *af = e->af;
+    const char *rcpts[64];
+    size_t n = r->nrcptto < 64 ? r->nrcptto : 64;
+    struct behavior_result res;
+    char reason[512];
+
+    for (size_t i = 0; i < n; i++)
+        rcpts[i] = r->rcptto[i].addr;
+    struct behavior_txn t = {.identity = "",
+                             .client_addr = af->orig_h,
+                             .auth_user = r->auth_user ? r->auth_user : "",
+                             .mail_from = r->mailfrom ? r->mailfrom : "",
+                             .tenant = "",
+                             .dest_server = af->resp_h,
+                             .rcpts = rcpts,
+                             .nrcpts = n,
+                             .size = r->msg_size};
+    behavior_observe(a->opt.behavior, &t, r->ts_us / 1000, &res);
+    for (size_t i = 0; i < res.nalerts; i++) {
+        const struct behavior_alert *al = &res.alerts[i];
+        behavior_alert_reason(al, reason, sizeof reason);
+        struct sensor_alert sa = {.alert = al->type == BEHAVIOR_ALERT_SPIKE ? "behavior.spike"
+                                                                            : "behavior.first_seen",
+                                  .reason = reason};
+        on_alert(e, &sa);
+    }
+}
+
 static void
 on_record(void *ctx, const struct sensor_smtp_record *r)
 {
@@ -180,6 +228,8 @@ on_record(void *ctx, const struct sensor_smtp_record *r)
         fwrite(a->line.data, 1, a->line.len, a->opt.zeek);
     }
     sensor_detect_record(&a->opt.detect, &af->client, r, on_alert, &e);
+    if (a->opt.behavior != NULL)
+        observe_behavior(a, r, &e);
 }
 
 /* fnv1a - a 64-bit FNV-1a of s continued from h */

@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "behavior/behavior.h"
 #include "content/content_scan.h"
 #include "sensor/sensor_detect.h"
 #include "sensor/sensor_engine.h"
@@ -36,9 +37,10 @@ struct sensor_app_options {
     size_t nports;
     const uint8_t *pw_salt; /* non-NULL: records carry HMAC-SHA-256(salt, password) */
     size_t pw_salt_len;
-    size_t max_detect_hold; /* bytes held per direction of an undecided flow; default 512 */
-    FILE *json;             /* JSON lines; NULL = none */
-    FILE *zeek;             /* Zeek smtp.log rows (the caller writes header and #close) */
+    size_t max_detect_hold;    /* bytes held per direction of an undecided flow; default 512 */
+    FILE *json;                /* JSON lines; NULL = none */
+    FILE *zeek;                /* Zeek smtp.log rows (the caller writes header and #close) */
+    struct behavior *behavior; /* volume and first-seen, in packet time; NULL = none */
 };
 
 struct sensor_app_stats {
@@ -52,6 +54,7 @@ struct sensor_app_stats {
     uint64_t infostealer;
     uint64_t self_addressed;
     uint64_t dlp;
+    uint64_t behavior; /* behavior.spike and behavior.first_seen alerts */
 };
 
 struct sensor_app;

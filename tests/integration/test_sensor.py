@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import signal
+import smtplib
 import ssl
 import subprocess
 import threading
@@ -761,3 +762,42 @@ def test_repeated_auth_alerts_once_per_account(binary):
     _, _, alerts, _, _ = run_sensor(binary, pcap, check_rc=1)
     auth = [a for a in alerts if a["alert"] == "auth.cleartext"]
     assert len(auth) == 1 and auth[0]["auth_user"] == "galunt"
+
+
+def test_first_seen_destination_after_learning(binary, tmp_path):
+    """The behaviour engine runs in packet time: a host that learned its mail server for a
+    second, then talks to another one, raises one behavior.first_seen (host_dest_server); with
+    the default 14-day learning period the same capture raises none."""
+    from aiosmtpd.controller import Controller
+
+    class Sink:
+        async def handle_DATA(self, server, session, envelope):
+            return "250 2.0.0 Ok"
+
+    p1, p2 = swtest.free_port(), swtest.free_port()
+    c1 = Controller(Sink(), hostname="127.0.0.1", port=p1, ready_timeout=10)
+    c2 = Controller(Sink(), hostname="127.0.0.2", port=p2, ready_timeout=10)
+    c1.start()
+    c2.start()
+    pcap = tmp_path / "two-servers.pcap"
+    try:
+        with recording(pcap, f"{p1} or tcp port {p2}"):
+            for port, host in ((p1, "127.0.0.1"), (p1, "127.0.0.1"), (p2, "127.0.0.2")):
+                if host == "127.0.0.2":
+                    time.sleep(1.3)  # past the learning period, in packet time
+                with smtplib.SMTP(host, port, timeout=10) as s:
+                    s.sendmail("alice@example.com", ["bob@example.net"],
+                               plain_message().encode())
+    finally:
+        c1.stop()
+        c2.stop()
+    learn = "behavior:\n  first_seen: { learning: 1s }\n"
+    _, recs, alerts, _, err = run_sensor(binary, pcap, config=learn, tmp_path=tmp_path)
+    assert len(recs) == 3
+    fs = [a for a in alerts if a["alert"] == "behavior.first_seen"]
+    dest = [a for a in fs if "host_dest_server" in a["reason"]]
+    assert len(dest) == 1 and "127.0.0.2" in dest[0]["reason"], fs
+    assert dest[0]["id.resp_h"] == "127.0.0.2"
+    assert "behavior" in err  # counted in the summary
+    _, _, alerts, _, _ = run_sensor(binary, pcap, config="behavior: {}\n", tmp_path=tmp_path)
+    assert [a for a in alerts if a["alert"].startswith("behavior.")] == []
