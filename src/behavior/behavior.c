@@ -24,8 +24,23 @@ struct limit_rt {
     unsigned slot; /* which of its kind's buckets */
 };
 
+/*
+ * With a shared store, every first-seen value would go to Redis with every transaction, though
+ * a host mails the same servers and domains all day: a value the shared set has confirmed is
+ * remembered here (a direct-mapped table of keyed hashes) and not asked again for a day. The
+ * day bounds how long this worker can miss that the shared set expired a value.
+ */
+#define FS_CACHE_SLOTS 8192
+#define FS_CACHE_TTL_MS (24ull * 3600 * 1000)
+
+struct fs_cache_slot {
+    uint64_t hash;
+    uint64_t until_ms;
+};
+
 struct behavior {
-    struct behavior_config cfg; /* limits not kept here: see lim */
+    struct fs_cache_slot *fs_cache; /* confirmed shared first-seen values */
+    struct behavior_config cfg;     /* limits not kept here: see lim */
     struct limit_rt lim[BEHAVIOR_LIMITS_MAX];
     size_t nlim;
     struct behavior_spike_params spike[BEHAVIOR_MEASURES];
@@ -191,6 +206,7 @@ behavior_new(const struct behavior_config *c, const struct behavior_store *store
     if (behavior_config_check(c, err, errlen) != 0)
         return NULL;
     b = xcalloc(1, sizeof *b);
+    b->fs_cache = xcalloc(FS_CACHE_SLOTS, sizeof *b->fs_cache);
     b->cfg = *c;
     b->cfg.limits = NULL;
     b->cfg.nlimits = 0;
@@ -225,6 +241,7 @@ behavior_free(struct behavior *b)
         behavior_mem_free(b->mem);
     else if (b->store.ops && b->store.ops->free)
         b->store.ops->free(b->store.ctx);
+    free(b->fs_cache);
     free(b);
     return NULL;
 }
@@ -636,7 +653,21 @@ shared_thresholds(struct behavior *b, struct behavior_shared_count *c, uint64_t 
     }
 }
 
-/* shared_fs - one first-seen value for the shared store, as first_seen() would add it */
+/* fs_cache_hash - the cache's hash of (relation, subject, value), never 0 */
+static uint64_t
+fs_cache_hash(const struct behavior *b, enum behavior_relation rel, const struct behavior_key *s,
+              const struct behavior_key *v)
+{
+    struct behavior_hash_key k = b->cfg.seed;
+
+    k.k0 ^= (uint64_t)rel * 0x9e3779b97f4a7c15ull;
+    k.k1 ^= behavior_hash(&b->cfg.seed, s->text, s->len);
+    uint64_t h = behavior_hash(&k, v->text, v->len);
+    return h ? h : 1;
+}
+
+/* shared_fs - one first-seen value for the shared store, as first_seen() would add it, unless
+ * the shared set confirmed it lately */
 static void
 shared_fs(struct behavior *b, struct behavior_shared_plan *p, enum behavior_relation rel,
           const char *subject, const char *value)
@@ -645,6 +676,14 @@ shared_fs(struct behavior *b, struct behavior_shared_plan *p, enum behavior_rela
 
     if (!(b->cfg.first_seen_relations & (1u << rel)) || !present(value) ||
         p->nfs >= BEHAVIOR_SHARED_FS_MAX)
+        return;
+    struct behavior_key sk, vk;
+    behavior_key_set(&sk, BEHAVIOR_KIND_CLIENT, subject, strlen(subject)); /* "" for smtp_host */
+    if (!behavior_key_set(&vk, BEHAVIOR_KIND_CLIENT, value, strlen(value)))
+        return;
+    uint64_t h = fs_cache_hash(b, rel, &sk, &vk);
+    const struct fs_cache_slot *c = &b->fs_cache[h % FS_CACHE_SLOTS];
+    if (c->hash == h && p->now_ms < c->until_ms)
         return;
     f = &p->fs[p->nfs];
     behavior_key_set(&f->subject, BEHAVIOR_KIND_CLIENT, subject, strlen(subject));
@@ -751,6 +790,12 @@ behavior_observe_shared(struct behavior *b, const struct behavior_txn *t,
         const struct behavior_shared_fs *f = &sp->fs[i];
         struct behavior_alert *al;
 
+        if (a->fs[i] == BEHAVIOR_FS_KNOWN || a->fs[i] == BEHAVIOR_FS_NEW ||
+            a->fs[i] == BEHAVIOR_FS_LEARNING) { /* in the shared set now: do not ask again */
+            uint64_t h = fs_cache_hash(b, f->rel, &f->subject, &f->value);
+            b->fs_cache[h % FS_CACHE_SLOTS] =
+                (struct fs_cache_slot){.hash = h, .until_ms = sp->now_ms + FS_CACHE_TTL_MS};
+        }
         if (a->fs[i] != BEHAVIOR_FS_NEW || (al = new_alert(r, BEHAVIOR_ALERT_FIRST_SEEN)) == NULL)
             continue;
         al->relation = f->rel;
