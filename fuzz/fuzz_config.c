@@ -14,8 +14,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     config_diag_init(&d);
     struct sw_config *cfg = config_load_string((const char *)data, size, "fuzz.yaml", &d);
-    /* a loaded config has what the gateway relies on */
-    if (cfg != NULL && (cfg->gateway.nlisten == 0 || cfg->gateway.next_hop.host == NULL))
+    /* a loaded config has what the gateway relies on, or no gateway at all (a file for scan
+     * or sensor alone): listeners and a next hop come together */
+    if (cfg != NULL && (cfg->gateway.nlisten == 0) != (cfg->gateway.next_hop.host == NULL))
         __builtin_trap();
     /* every diagnostic is one printable line */
     if (memchr(d.text.data, '\0', d.text.len) != NULL)
