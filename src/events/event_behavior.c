@@ -1,25 +1,12 @@
 /* event_behavior - the behaviour result and its alerts as JSON objects. */
 #include "events/event_behavior.h"
+#include "events/event_json.h"
 
 #include <math.h>
 #include <string.h>
 
 #include "util/buf.h"
 #include "util/utf8.h"
-
-/* text - a JSON string from key text a peer chose (invalid UTF-8 replaced) */
-static json_t *
-text(const char *s)
-{
-    struct buf b;
-    json_t *j;
-
-    buf_init(&b, 0);
-    utf8_sanitize(s, strlen(s), &b);
-    j = json_stringn(b.data, b.len);
-    buf_release(&b);
-    return j != NULL ? j : json_string("");
-}
 
 /* num - a JSON number to a thousandth (rates are estimates, not exact counts) */
 static json_t *
@@ -35,14 +22,14 @@ event_alert_json(const struct behavior_alert *a)
 {
     if (a->type == BEHAVIOR_ALERT_SPIKE)
         return json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:b}", "type", "spike",
-                         "key_kind", behavior_kind_name(a->kind), "key", text(a->key), "measure",
-                         behavior_measure_name(a->measure), "current_per_hour",
+                         "key_kind", behavior_kind_name(a->kind), "key", event_json_text(a->key),
+                         "measure", behavior_measure_name(a->measure), "current_per_hour",
                          num(a->spike.current), "expected_per_hour", num(a->spike.expected), "sd",
                          num(a->spike.sd), "threshold", num(a->spike.threshold), "profiled",
                          a->spike.profiled);
     return json_pack("{s:s, s:s, s:o, s:o}", "type", "first_seen", "relation",
-                     behavior_relation_name(a->relation), "subject", text(a->key), "value",
-                     text(a->value));
+                     behavior_relation_name(a->relation), "subject", event_json_text(a->key),
+                     "value", event_json_text(a->value));
 }
 
 json_t *
@@ -65,7 +52,7 @@ event_behavior_json(const struct behavior_result *r)
     if (r->limit[0] != '\0') {
         json_object_set_new(o, "limit", json_string(r->limit));
         json_object_set_new(o, "limit_key_kind", json_string(behavior_kind_name(r->limit_kind)));
-        json_object_set_new(o, "limit_key", text(r->limit_key));
+        json_object_set_new(o, "limit_key", event_json_text(r->limit_key));
         json_object_set_new(o, "limit_measure",
                             json_string(behavior_measure_name(r->limit_measure)));
         json_object_set_new(o, "limit_amount", json_integer((json_int_t)r->limit_amount));

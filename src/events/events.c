@@ -2,6 +2,7 @@
 #include "events/events.h"
 #include "events/event_behavior.h"
 #include "events/event_content.h"
+#include "events/event_json.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -64,27 +65,6 @@ event_format_time(char out[32])
     snprintf(out + n, 32 - n, ".%03dZ", (int)(ts.tv_nsec / 1000000) % 1000);
 }
 
-/* jstr - a JSON string from bytes a peer chose: invalid UTF-8 is replaced, never fatal */
-static json_t *
-jstr(const char *s)
-{
-    struct buf b;
-    json_t *j;
-
-    buf_init(&b, 0);
-    utf8_sanitize(s, strlen(s), &b);
-    j = json_stringn(b.data, b.len);
-    buf_release(&b);
-    return j != NULL ? j : json_string("");
-}
-
-/* str_or_null - a JSON string, or null for an empty C string */
-static json_t *
-str_or_null(const char *s)
-{
-    return (s == NULL || s[0] == '\0') ? json_null() : jstr(s);
-}
-
 /* reply_json - "CODE ENH TEXT" as one string (multi-line text joined with "\n") */
 static json_t *
 reply_json(const struct smtp_reply *r)
@@ -96,7 +76,7 @@ reply_json(const struct smtp_reply *r)
         return json_null();
     buf_init(&b, 0);
     buf_printf(&b, "%d%s%s %s", r->code, r->enh[0] ? " " : "", r->enh, r->text);
-    j = jstr(b.data);
+    j = event_json_text(b.data);
     buf_release(&b);
     return j;
 }
@@ -110,9 +90,10 @@ tls_json(const struct tls_facts *t)
     if (!t->active)
         return json_null();
     if (t->has_cert)
-        cert = json_pack("{s:o, s:o, s:o, s:b}", "subject", str_or_null(t->cert_subject), "issuer",
-                         str_or_null(t->cert_issuer), "sha256", jstr(t->cert_sha256), "verified",
-                         t->cert_verified);
+        cert =
+            json_pack("{s:o, s:o, s:o, s:b}", "subject", event_json_text_or_null(t->cert_subject),
+                      "issuer", event_json_text_or_null(t->cert_issuer), "sha256",
+                      event_json_text(t->cert_sha256), "verified", t->cert_verified);
     o = json_pack("{s:s, s:s, s:o}", "version", t->version, "cipher", t->cipher, "client_cert",
                   cert != NULL ? cert : json_null());
     return o != NULL ? o : json_null();
@@ -125,13 +106,13 @@ conn_common(const char *event, const struct conn_facts *c)
     char ts[32];
 
     event_format_time(ts);
-    return json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:i, s:s, s:i, s:o, s:o, s:o, s:o}", "ts", ts,
-                     "event", event, "frontend", c->frontend ? c->frontend : "gateway", "conn_id",
-                     c->conn_id, "worker", (json_int_t)c->worker, "client_addr", c->client_addr,
-                     "client_port", (int)c->client_port, "local_addr", c->local_addr, "local_port",
-                     (int)c->local_port, "tls", tls_json(&c->tls), "helo", str_or_null(c->helo),
-                     "auth_user", str_or_null(c->auth_user), "auth_mech",
-                     str_or_null(c->auth_mech));
+    return json_pack(
+        "{s:s, s:s, s:s, s:s, s:I, s:s, s:i, s:s, s:i, s:o, s:o, s:o, s:o}", "ts", ts, "event",
+        event, "frontend", c->frontend ? c->frontend : "gateway", "conn_id", c->conn_id, "worker",
+        (json_int_t)c->worker, "client_addr", c->client_addr, "client_port", (int)c->client_port,
+        "local_addr", c->local_addr, "local_port", (int)c->local_port, "tls", tls_json(&c->tls),
+        "helo", event_json_text_or_null(c->helo), "auth_user",
+        event_json_text_or_null(c->auth_user), "auth_mech", event_json_text_or_null(c->auth_mech));
 }
 
 /* sink_write - serialise and write the object as one line, then drop it */
@@ -174,34 +155,37 @@ event_transaction_behavior(struct event_sink *s, const struct conn_facts *c,
     o = conn_common("transaction", c);
     rcpt = json_array();
     for (unsigned i = 0; i < t->nrcpt; i++)
-        json_array_append_new(rcpt, jstr(t->rcpt[i]));
+        json_array_append_new(rcpt, event_json_text(t->rcpt[i]));
     refused = json_array();
     for (unsigned i = 0; i < t->nrefused; i++)
-        json_array_append_new(refused, json_pack("{s:o, s:o}", "addr", jstr(t->refused[i].addr),
-                                                 "reply", jstr(t->refused[i].reply)));
+        json_array_append_new(refused,
+                              json_pack("{s:o, s:o}", "addr", event_json_text(t->refused[i].addr),
+                                        "reply", event_json_text(t->refused[i].reply)));
     json_object_set_new(o, "txn", json_integer(t->index));
-    json_object_set_new(o, "identity", str_or_null(t->identity));
-    json_object_set_new(o, "header_from", str_or_null(t->header_from));
+    json_object_set_new(o, "identity", event_json_text_or_null(t->identity));
+    json_object_set_new(o, "header_from", event_json_text_or_null(t->header_from));
     json_object_set_new(o, "m365",
                         t->m365_tenant_ids[0] || t->m365_connecting_ip[0] || t->m365_from_entity[0]
                             ? json_pack("{s:o, s:o, s:o}", "tenant_ids",
-                                        str_or_null(t->m365_tenant_ids), "connecting_ip",
-                                        str_or_null(t->m365_connecting_ip), "from_entity",
-                                        str_or_null(t->m365_from_entity))
+                                        event_json_text_or_null(t->m365_tenant_ids),
+                                        "connecting_ip",
+                                        event_json_text_or_null(t->m365_connecting_ip),
+                                        "from_entity", event_json_text_or_null(t->m365_from_entity))
                             : json_null());
     json_object_set_new(o, "dkim",
-                        t->dkim_domain[0] ? json_pack("{s:o, s:o}", "domain", jstr(t->dkim_domain),
-                                                      "selector", jstr(t->dkim_selector))
-                                          : json_null());
-    json_object_set_new(o, "mail_from", jstr(t->mail_from));
+                        t->dkim_domain[0]
+                            ? json_pack("{s:o, s:o}", "domain", event_json_text(t->dkim_domain),
+                                        "selector", event_json_text(t->dkim_selector))
+                            : json_null());
+    json_object_set_new(o, "mail_from", event_json_text(t->mail_from));
     json_object_set_new(o, "rcpt_to", rcpt);
     json_object_set_new(o, "rcpt_refused", refused);
     json_object_set_new(o, "size", json_integer((json_int_t)t->size));
     json_object_set_new(o, "content", t->content ? event_content_json(t->content) : json_null());
-    json_object_set_new(o, "quarantine", str_or_null(t->quarantine));
+    json_object_set_new(o, "quarantine", event_json_text_or_null(t->quarantine));
     json_object_set_new(o, "behavior", b != NULL ? event_behavior_json(b) : json_null());
     json_object_set_new(o, "verdict", json_string(verdict_action_name(v->action)));
-    json_object_set_new(o, "reason", str_or_null(v->reason));
+    json_object_set_new(o, "reason", event_json_text_or_null(v->reason));
     json_object_set_new(o, "reply", reply_json(&v->reply));
     json_object_set_new(o, "next_hop_reply", reply_json(next_hop_reply));
     sink_write(s, o);
@@ -214,8 +198,8 @@ alert_common(const struct conn_facts *c, const struct txn_facts *t)
     json_t *o = conn_common("alert", c);
 
     json_object_set_new(o, "txn", json_integer(t->index));
-    json_object_set_new(o, "identity", str_or_null(t->identity));
-    json_object_set_new(o, "mail_from", jstr(t->mail_from));
+    json_object_set_new(o, "identity", event_json_text_or_null(t->identity));
+    json_object_set_new(o, "mail_from", event_json_text(t->mail_from));
     return o;
 }
 
@@ -259,12 +243,12 @@ event_connection(struct event_sink *s, const struct conn_facts *c, const struct 
     o = conn_common("connection", c);
     viol = json_array();
     for (unsigned i = 0; i < sum->nviolations; i++)
-        json_array_append_new(viol, jstr(sum->violations[i]));
+        json_array_append_new(viol, event_json_text(sum->violations[i]));
     json_object_set_new(o, "listener_tls", json_string(c->listener_tls ? c->listener_tls : "none"));
     json_object_set_new(o, "transactions", json_integer(sum->transactions));
     json_object_set_new(o, "auth_failures", json_integer(sum->auth_failures));
     json_object_set_new(o, "violations", viol);
     json_object_set_new(o, "duration_ms", json_integer((json_int_t)sum->duration_ms));
-    json_object_set_new(o, "close_reason", str_or_null(sum->close_reason));
+    json_object_set_new(o, "close_reason", event_json_text_or_null(sum->close_reason));
     sink_write(s, o);
 }

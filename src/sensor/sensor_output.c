@@ -6,31 +6,15 @@
 #include <time.h>
 
 #include "events/event_content.h"
+#include "events/event_json.h"
 #include "util/utf8.h"
-
-/* jstr - a JSON string of s, bad UTF-8 replaced */
-static json_t *
-jstr(const char *s)
-{
-    size_t len = strlen(s);
-    struct buf b;
-    json_t *j;
-
-    if (utf8_is_valid(s, len))
-        return json_stringn(s, len);
-    buf_init(&b, 0);
-    utf8_sanitize(s, len, &b);
-    j = json_stringn(b.data != NULL ? b.data : "", b.len);
-    buf_release(&b);
-    return j;
-}
 
 /* set_str - o[key] = s unless s is NULL */
 static void
 set_str(json_t *o, const char *key, const char *s)
 {
     if (s != NULL)
-        json_object_set_new(o, key, jstr(s));
+        json_object_set_new(o, key, event_json_text(s));
 }
 
 /* set_list - o[key] = [v...] unless n is 0 */
@@ -43,7 +27,7 @@ set_list(json_t *o, const char *key, const char *const *v, size_t n)
         return;
     a = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, jstr(v[i]));
+        json_array_append_new(a, event_json_text(v[i]));
     json_object_set_new(o, key, a);
 }
 
@@ -101,7 +85,7 @@ set_rcpts(json_t *o, const struct sensor_smtp_record *r)
     addrs = json_array();
     codes = json_array();
     for (size_t i = 0; i < r->nrcptto; i++) {
-        json_array_append_new(addrs, jstr(r->rcptto[i].addr));
+        json_array_append_new(addrs, event_json_text(r->rcptto[i].addr));
         json_array_append_new(codes, json_integer(r->rcptto[i].code));
     }
     json_object_set_new(o, "rcptto", addrs);
@@ -176,10 +160,11 @@ evidence(const struct sensor_alert *a)
     for (size_t i = 0; i < a->nfindings; i++) {
         const struct content_finding *f = &a->content->findings[a->findings[i]];
         json_array_append_new(
-            arr, json_pack("{s:o, s:o, s:i, s:I, s:o, s:o, s:o}", "detector", jstr(f->detector),
-                           "category", jstr(f->category), "confidence", f->confidence, "count",
-                           (json_int_t)f->count, "part", jstr(f->part), "location",
-                           jstr(f->location), "sample", jstr(f->sample)));
+            arr, json_pack("{s:o, s:o, s:i, s:I, s:o, s:o, s:o}", "detector",
+                           event_json_text(f->detector), "category", event_json_text(f->category),
+                           "confidence", f->confidence, "count", (json_int_t)f->count, "part",
+                           event_json_text(f->part), "location", event_json_text(f->location),
+                           "sample", event_json_text(f->sample)));
     }
     return arr;
 }
