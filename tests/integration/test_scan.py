@@ -321,3 +321,18 @@ def test_large_attachments_are_streamed_or_opened_by_type(binary, tmp_path):
     assert atts["notes.txt"]["size"] == len(text.encode())
     assert atts["export.zip"]["sha256"] == hashlib.sha256(big_zip).hexdigest()
     assert "export.zip/noise.bin" in atts
+
+
+def test_bytes_that_are_not_utf8_never_drop_a_field(binary, tmp_path):
+    """A raw 8-bit subject and file name (not UTF-8) come out replaced, not missing."""
+    msg = (b"From: a@example.com\r\nTo: b@example.net\r\nSubject: caf\xff report\r\n"
+           b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+           b"--b\r\nContent-Type: text/plain\r\n\r\nsee file\r\n"
+           b"--b\r\nContent-Type: application/octet-stream\r\n"
+           b"Content-Disposition: attachment; filename=\"d\xfe\xffta.txt\"\r\n\r\n"
+           + mf.CARDS[0].encode() + b"\r\n--b--\r\n")
+    r = one(binary, tmp_path, msg, check_rc=1)
+    assert r["subject"].startswith("caf") and r["subject"].endswith("report")
+    names = [a["name"] for a in r["attachments"]]
+    assert len(names) == 1 and names[0].startswith("d") and names[0].endswith("ta.txt")
+    assert count(r, CARD) == 1
