@@ -39,7 +39,8 @@ const struct dlp_builtin_det dlp_builtin_dets[] = {
                dlp_check_ssn,
                DLP_CTX_SSN},
     [D_RRN] = {{"kr_rrn", "national_id",
-                "Korean resident registration number YYMMDD-GXXXXXX (date, gender digit)"},
+                "Korean resident registration number: birth date YYMMDD, dash, gender digit and 6 "
+                "more digits"},
                dlp_check_kr_rrn,
                DLP_CTX_RRN},
     [D_FRN] = {{"kr_frn", "national_id", "Korean foreigner registration number"},

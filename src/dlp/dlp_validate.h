@@ -39,7 +39,8 @@ bool dlp_check_card(const uint8_t *s, size_t n, struct dlp_check *out);
 bool dlp_check_iban(const uint8_t *s, size_t n, struct dlp_check *out);
 /* US SSN AAA-GG-SSSS (also with spaces or none): area/group/serial rules, known fakes */
 bool dlp_check_ssn(const uint8_t *s, size_t n, struct dlp_check *out);
-/* Korean resident registration number YYMMDD-GXXXXXX (dash optional): date, G 1-4 or 9/0,
+/* Korean resident registration number, YYMMDD then gender digit G and 6 digits (dash between
+ * date and G optional): date, G 1-4 or 9/0,
  * checksum raises confidence, its failure only lowers it (numbers from 2020-10 have none) */
 bool dlp_check_kr_rrn(const uint8_t *s, size_t n, struct dlp_check *out);
 /* Korean foreigner registration number: as the RRN with G 5-8 */

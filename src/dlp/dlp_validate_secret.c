@@ -169,7 +169,7 @@ longest_run(const uint8_t *s, size_t n)
 }
 
 /* dlp_check_token - a provider token: the part after the prefix must look random, not a
- * placeholder ("AKIAXXXXXXXXXXXXXXXX", "ghp_000...") */
+ * documentation filler (AKIA followed by sixteen X, ghp_ followed by zeros) */
 bool
 dlp_check_token(const uint8_t *s, size_t n, struct dlp_check *out)
 {
