@@ -259,6 +259,8 @@ delimiter(struct mime_stream *m, int k, bool close, uint64_t next)
     m->npend = 0;
     m->pend_in = false;
     m->held_cr = false;
+    buf_reset(&m->line); /* a delimiter read as a header line leaves nothing held */
+    m->line_long = false;
     while ((int)m->nfr - 1 > k)
         pop(m);
     f = top(m);
@@ -433,7 +435,6 @@ held_line(struct mime_stream *m, bool lf, uint64_t next)
     int k = find_delimiter(m, l, n, &close);
 
     if (k >= 0) {
-        buf_reset(&m->line);
         delimiter(m, k, close, next);
         return;
     }

@@ -231,6 +231,29 @@ test_unclosed_and_no_parts(void **state)
     rec_free(r);
 }
 
+/* test_close_in_header - a close delimiter that ends a part's header section (the part has
+ * no body) closes its multipart; the outer delimiter after the epilogue still opens the next
+ * part, however the input is cut (the held line once started from the close delimiter's
+ * bytes, found by fuzz_content_scan) */
+static void
+test_close_in_header(void **state)
+{
+    struct rec *r = run("Content-Type: multipart/mixed; boundary=OUT\r\n\r\n"
+                        "--OUT\r\nContent-Type: multipart/alternative; boundary=IN\r\n\r\n"
+                        "--IN\r\nContent-Type: text/plain\r\n"
+                        "--IN--\r\n\r\n"
+                        "--OUT\r\nContent-Type: text/plain\r\n\r\nsecond\r\n"
+                        "--OUT--\r\n",
+                        NULL);
+
+    (void)state;
+    assert_paths(r, "0 1 1.1 2");
+    assert_body(r, "1.1", "");
+    assert_body(r, "2", "second");
+    assert_int_equal(r->anomalies, A(HEADER)); /* 1.1's header section has no end */
+    rec_free(r);
+}
+
 static void
 test_no_boundary(void **state)
 {
@@ -815,6 +838,7 @@ main(void)
         cmocka_unit_test(test_message_in_multipart),
         cmocka_unit_test(test_prefix_boundaries),
         cmocka_unit_test(test_unclosed_and_no_parts),
+        cmocka_unit_test(test_close_in_header),
         cmocka_unit_test(test_no_boundary),
         cmocka_unit_test(test_preamble_epilogue),
         cmocka_unit_test(test_base64),

@@ -230,6 +230,23 @@ rec_run(const void *msg, size_t len, const struct mime_stream_limits *lim, size_
     return r;
 }
 
+/* rec_run_cut - feed msg in two pieces, cut at k */
+static struct rec *
+rec_run_cut(const void *msg, size_t len, const struct mime_stream_limits *lim, size_t k)
+{
+    struct rec *r = xcalloc(1, sizeof *r);
+    struct mime_stream *m;
+
+    buf_init(&r->trace, 0);
+    m = mime_stream_new(lim, &rec_callbacks, r);
+    assert_int_equal(mime_stream_feed(m, msg, k), 0);
+    assert_int_equal(mime_stream_feed(m, (const uint8_t *)msg + k, len - k), 0);
+    assert_int_equal(mime_stream_end(m), 0);
+    assert_int_equal(mime_stream_anomalies(m), r->anomalies);
+    mime_stream_free(m);
+    return r;
+}
+
 /* rec_same - two runs gave the same callbacks */
 static void
 rec_same(const struct rec *a, const struct rec *b, const char *what)
@@ -243,8 +260,11 @@ rec_same(const struct rec *a, const struct rec *b, const char *what)
     }
 }
 
-/* rec_run_checked - the whole-feed run, after checking that a byte at a time and random
- * splits give the same trace and every part ended */
+/* messages up to this size are also cut in two at every offset */
+#define REC_CUT_MAX 16384
+
+/* rec_run_checked - the whole-feed run, after checking that a byte at a time, random splits
+ * and every cut in two give the same trace and every part ended */
 static struct rec *
 rec_run_checked(const void *msg, size_t len, const struct mime_stream_limits *lim)
 {
@@ -259,6 +279,16 @@ rec_run_checked(const void *msg, size_t len, const struct mime_stream_limits *li
     for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
         struct rec *s = rec_run(msg, len, lim, steps[i], (unsigned)(i + len));
         rec_same(whole, s, steps[i] == 1 ? "byte at a time" : "random splits");
+        rec_free(s);
+    }
+    /* two pieces, cut at every offset: one line held across feeds while the lines around it
+     * take the direct path (a byte at a time holds every line) */
+    for (size_t k = 1; len <= REC_CUT_MAX && k < len; k++) {
+        struct rec *s = rec_run_cut(msg, len, lim, k);
+        char what[48];
+
+        snprintf(what, sizeof what, "cut at %zu", k);
+        rec_same(whole, s, what);
         rec_free(s);
     }
     return whole;
