@@ -119,17 +119,12 @@ chain_end(struct dlp_stream *s, const uint8_t *p, size_t n, uint64_t at, size_t 
         dlp_stream_digits(s, at + j, v < 0);
 }
 
-/* window_runs - the ends of four-digit runs in one 64-byte window (digit mask m) */
+/* window_runs - the four-digit runs that start in one 64-byte window: `first` has bit k set
+ * when four digits end at byte k and the byte before them is no digit (digit mask m) */
 static void
-window_runs(struct dlp_stream *s, uint64_t m, const uint8_t *p, size_t n, uint64_t at, size_t i)
+window_runs(struct dlp_stream *s, uint64_t first, uint64_t m, const uint8_t *p, size_t n,
+            uint64_t at, size_t i)
 {
-    unsigned run = s->digit_run;
-    uint64_t c1 = run >= 1, c2 = run >= 2, c3 = run >= 3;
-    uint64_t m1 = (m << 1) | c1, m2 = (m << 2) | c1 << 1 | c2,
-             m3 = (m << 3) | c1 << 2 | c2 << 1 | c3;
-    uint64_t r4 = m & m1 & m2 & m3; /* bit k: four digits end at k */
-    uint64_t first = r4 & ~((r4 << 1) | (uint64_t)(run >= 4));
-
     while (first != 0) {
         unsigned b = (unsigned)__builtin_ctzll(first);
         first &= first - 1;
@@ -148,18 +143,23 @@ window_runs(struct dlp_stream *s, uint64_t m, const uint8_t *p, size_t n, uint64
         }
         chain_end(s, p, n, at, i + b + 1);
     }
-    if (m == ~(uint64_t)0) {
-        s->digit_run = 4;
-    } else {
-        unsigned top = (unsigned)__builtin_clzll(~m); /* digits at the window's end */
-        s->digit_run = top >= 4 ? 4 : top;
-    }
+}
+
+/* run_mask - the digit mask of the window before, as far as the carry needs it: the last
+ * `run` bytes (at most 4) were digits */
+static inline uint64_t
+run_mask(unsigned run)
+{
+    return run == 0 ? 0 : ~(uint64_t)0 << (64 - run);
 }
 
 void
 dlp_digits_scan(struct dlp_stream *s, const uint8_t *p, size_t n, uint64_t at)
 {
     size_t i = 0;
+    /* the window before: its digit mask (only its last bytes matter) and its four-digit
+     * run ends, kept in registers across windows */
+    uint64_t pm = run_mask(s->digit_run), pr = s->digit_run >= 4 ? (uint64_t)1 << 63 : 0;
 
     for (; i + 64 <= n; i += 64) {
         /* this scan is the first to read the text: ask for it ahead (~5% on the bench) */
@@ -167,12 +167,15 @@ dlp_digits_scan(struct dlp_stream *s, const uint8_t *p, size_t n, uint64_t at)
         uint64_t m = (uint64_t)digit_mask(p + i) | (uint64_t)digit_mask(p + i + 16) << 16 |
                      (uint64_t)digit_mask(p + i + 32) << 32 |
                      (uint64_t)digit_mask(p + i + 48) << 48;
-        if (m == 0) {
-            s->digit_run = 0;
-            continue;
-        }
-        window_runs(s, m, p, n, at, i);
+        /* bit k of r4: four digits end at byte k (the bytes before the window from pm) */
+        uint64_t r4 = m & ((m << 1) | pm >> 63) & ((m << 2) | pm >> 62) & ((m << 3) | pm >> 61);
+        uint64_t first = r4 & ~((r4 << 1) | pr >> 63);
+        if (first != 0)
+            window_runs(s, first, m, p, n, at, i);
+        pm = m;
+        pr = r4;
     }
+    s->digit_run = pr >> 63 ? 4 : (unsigned)__builtin_clzll(~pm | 1); /* digits at the end */
     for (; i < n; i++) {
         if (!is_digit(p[i])) {
             s->digit_run = 0;

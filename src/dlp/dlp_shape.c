@@ -136,9 +136,16 @@ dlp_shape_match(const uint8_t *r, size_t n, struct dlp_blk_match *out, size_t ma
 {
     struct group g[MAX_GROUPS];
     size_t ng = groups_of(r, n, g), nout = 0;
+    uint32_t lens = 0; /* bit L: a group of L digits (31: 31 or more) */
 
+    for (size_t k = 0; k < ng; k++)
+        lens |= (uint32_t)1 << (g[k].len < 31 ? g[k].len : 31);
     for (size_t s = 0; s < dlp_builtin_nshapes; s++) {
         const struct dlp_shape *sh = &dlp_builtin_shapes[s];
+        if (sh->prefix != DLP_PFX_PLUS82 &&
+            (sh->ngroups > ng ||
+             !(lens & (((uint32_t)2 << sh->hi[0]) - ((uint32_t)1 << sh->lo[0])))))
+            continue; /* no group can begin this shape */
         if (sh->prefix == DLP_PFX_PLUS82) {
             const uint8_t *plus = memchr(r, '+', n);
             for (size_t i = plus != NULL ? (size_t)(plus - r) : n; i < n; i++) {
