@@ -21,7 +21,7 @@ PACKAGES=(
     build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev clang-format
     libevent-dev libssl-dev libyaml-dev libjansson-dev libcrypt-dev libcmocka-dev
     libhyperscan-dev libpcap-dev libc-ares-dev libmilter-dev libsqlite3-dev libhiredis-dev
-    libarchive-dev libpcre2-dev
+    libarchive-dev libpcre2-dev zlib1g-dev
     python3 python3-pytest python3-aiosmtpd python3-dkim
     swaks libnet-ssleay-perl libio-socket-ssl-perl postfix openssl procps iproute2 nmap nodejs
     dnsmasq publicsuffix redis-server

@@ -90,7 +90,7 @@ emit_valid(struct cx_walk *w, const struct content_item *it, const struct buf *t
     buf_release(&clean);
 }
 
-/* emit_text - the text of a text file or an office document, bounded by max_entry_bytes */
+/* emit_text - the text of a text file, an office document or a PDF, bounded by max_entry_bytes */
 static void
 emit_text(struct cx_walk *w, const struct content_item *it, const uint8_t *data, size_t len,
           bool whole)
@@ -101,14 +101,16 @@ emit_text(struct cx_walk *w, const struct content_item *it, const uint8_t *data,
     struct buf out;
 
     if (k != CONTENT_TEXT && k != CONTENT_HTML && k != CONTENT_DOCX && k != CONTENT_XLSX &&
-        k != CONTENT_PPTX)
+        k != CONTENT_PPTX && k != CONTENT_PDF)
         return;
-    if ((k == CONTENT_DOCX || k == CONTENT_XLSX || k == CONTENT_PPTX) && !whole)
-        return; /* a zip cut short cannot be opened */
+    if ((k == CONTENT_DOCX || k == CONTENT_XLSX || k == CONTENT_PPTX || k == CONTENT_PDF) && !whole)
+        return; /* a zip cut short cannot be opened; a PDF entry cut by a limit is not read */
     buf_init(&out, max == 0 ? 1 : max);
     if (k == CONTENT_TEXT || k == CONTENT_HTML) {
         if (!cx_text_to_utf8(data, len, &out))
             w->anom |= CONTENT_ANOM_SIZE;
+    } else if (k == CONTENT_PDF) {
+        w->anom |= cx_pdf_text(w, it, data, len, &out);
     } else {
         w->anom |= cx_ooxml_text(w, it, data, len, &out);
     }

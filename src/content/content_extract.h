@@ -21,7 +21,11 @@
  *   text   inspectable UTF-8 text: text entries (as is, charset sniffed: UTF-8, UTF-16 with
  *          BOM, else Latin-1), the text of docx/xlsx/pptx (word/document.xml and headers and
  *          footers, xl/sharedStrings.xml and inline strings, ppt/slides/slideN.xml: element text,
- *          paragraphs and cells separated), for the top file itself as well as for entries.
+ *          paragraphs and cells separated), the text of PDFs (what the text operators of page
+ *          and form content streams show, a line per text line: streams unfiltered or behind
+ *          Flate, ASCII85 and ASCIIHex; fonts mapped through their ToUnicode CMaps, simple
+ *          fonts without one read as WinAnsi; not for encrypted PDFs nor for scanned pages,
+ *          which are images), for the top file itself as well as for entries.
  * The files in a docx/xlsx/pptx's embeddings folder (word/embeddings/...) are its entries, one
  * level deeper, walked like those of an archive; its XML parts are not items.
  * Archives handled through libarchive: zip, 7z, rar, tar (plain and gzip/bzip2/xz), gzip of a
@@ -35,13 +39,15 @@
  *
  * Limits (struct content_limits): archive depth, entries per archive, bytes per entry
  * extracted, total bytes extracted per attachment (zip bombs stop there, flagged), expansion
- * ratio per archive; the text of a document is bounded by max_entry_bytes. Each entry also
+ * ratio per archive; the text of a document is bounded by max_entry_bytes; a PDF's Flate
+ * streams are bounded like entries (max_entry_bytes each, the ratio) and count against
+ * max_total_bytes. Each archive entry also
  * costs 512 bytes of max_total_bytes, so nested archives cannot multiply entries without
  * bound; bytes libarchive has to decompress to skip an entry count too. Nothing crashes
  * on bad input; anomalies come back as bits.
  *
  * Ownership: callbacks get pointers valid during the call only. Pure apart from libarchive
- * reading memory; re-entrant.
+ * reading memory (and zlib inflating PDF streams); re-entrant.
  */
 #ifndef SW_CONTENT_CONTENT_EXTRACT_H
 #define SW_CONTENT_CONTENT_EXTRACT_H

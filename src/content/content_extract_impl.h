@@ -10,6 +10,10 @@
  *                    the byte, entry and ratio limits, SHA-256
  * content_ooxml.c    docx/xlsx/pptx: the XML parts read through libarchive, their text
  * content_xml.c      a small XML scanner: tags, attributes, text, entities
+ * content_pdf.c      PDF: the objects found by scanning, object streams, stream filters
+ *                    (Flate under the limits, ASCII85, ASCIIHex), fonts and their CMaps
+ * content_pdf_syntax.c  PDF tokens and strings
+ * content_pdf_text.c    ToUnicode CMaps, WinAnsi, and the text operators of content streams
  *
  * All state is per call (struct cx_walk): re-entrant.
  */
@@ -95,6 +99,79 @@ void cx_archive_walk(struct cx_walk *w, const uint8_t *data, size_t len, const c
  * anomaly bits */
 unsigned cx_ooxml_text(struct cx_walk *w, const struct content_item *it, const uint8_t *data,
                        size_t len, struct buf *out);
+
+/* content_pdf.c */
+/* cx_pdf_text - the text a PDF shows (content streams unfiltered or behind Flate, ASCII85 and
+ * ASCIIHex; fonts mapped through their ToUnicode CMaps, else read as WinAnsi), appended to out
+ * (bounded by out->max: SIZE when cut); inflated bytes count against max_entry_bytes per
+ * stream, max_ratio and max_total_bytes like archive entries; CORRUPT for a file cut short or
+ * bad Flate data, with what was read still out; nothing for an encrypted PDF. Returns anomaly
+ * bits. */
+unsigned cx_pdf_text(struct cx_walk *w, const struct content_item *it, const uint8_t *data,
+                     size_t len, struct buf *out);
+
+/* content_pdf_syntax.c */
+enum cx_pdf_tok_kind {
+    CX_PDF_EOF,
+    CX_PDF_NUM,
+    CX_PDF_NAME,
+    CX_PDF_STR,
+    CX_PDF_HEX,
+    CX_PDF_ARRAY,
+    CX_PDF_DICT,
+    CX_PDF_WORD,  /* an operator, keyword, true/false/null */
+    CX_PDF_CLOSE, /* a closing delimiter with no opening */
+};
+/* cx_pdf_tok - one token, pointing into the lexed bytes: p/n is a name without its slash, the
+ * inside of a string, array or dictionary (taken whole), or the word; num a number's value */
+struct cx_pdf_tok {
+    enum cx_pdf_tok_kind k;
+    const uint8_t *p;
+    size_t n;
+    double num;
+};
+struct cx_pdf_lex {
+    const uint8_t *s;
+    size_t n, i;   /* the bytes; where the next token is looked for */
+    bool unclosed; /* a string, array or dictionary ran to the end */
+};
+/* cx_pdf_lex_next - the next token; false at the end */
+bool cx_pdf_lex_next(struct cx_pdf_lex *lx, struct cx_pdf_tok *t);
+bool cx_pdf_tok_is(const struct cx_pdf_tok *t, const char *word);
+/* cx_pdf_tok_uint - whether t is a whole number in [0, max) */
+bool cx_pdf_tok_uint(const struct cx_pdf_tok *t, double max, uint64_t *v);
+bool cx_pdf_is_space(uint8_t c);
+bool cx_pdf_is_regular(uint8_t c); /* neither white space nor a delimiter */
+/* cx_pdf_skip_space - the index past white space and comments from i */
+size_t cx_pdf_skip_space(const uint8_t *s, size_t n, size_t i);
+/* cx_pdf_hex_decode, cx_pdf_literal_decode - a string token's bytes, appended to out */
+void cx_pdf_hex_decode(const uint8_t *s, size_t n, struct buf *out);
+void cx_pdf_literal_decode(const uint8_t *s, size_t n, struct buf *out);
+
+/* content_pdf_text.c */
+struct cx_pdf_cmap;
+#define CX_PDF_MAX_FONTS 64 /* fonts taken from one /Font dictionary */
+/* a font of a content stream's resources, by the name Tf gives it */
+struct cx_pdf_font {
+    const uint8_t *name;
+    size_t nlen;
+    const struct cx_pdf_cmap *cmap; /* its ToUnicode; NULL: none */
+    bool composite;                 /* Type0: codes are CIDs, unreadable without a CMap */
+};
+struct cx_pdf_fonts {
+    struct cx_pdf_font f[CX_PDF_MAX_FONTS];
+    unsigned n;
+};
+/* cx_pdf_cmap_parse - a ToUnicode CMap's mappings, at most *budget of them (decremented:
+ * bounds the memory of all the CMaps of a document); NULL when it has none; free with
+ * cx_pdf_cmap_free (NULL accepted, returns NULL) */
+struct cx_pdf_cmap *cx_pdf_cmap_parse(const uint8_t *s, size_t n, size_t *budget);
+struct cx_pdf_cmap *cx_pdf_cmap_free(struct cx_pdf_cmap *cm);
+/* cx_pdf_text_run - append the text one content stream shows to out, a line per text line;
+ * a font that fonts does not name is read through fallback if not NULL, else as WinAnsi;
+ * false when out is full */
+bool cx_pdf_text_run(const uint8_t *s, size_t n, const struct cx_pdf_fonts *fonts,
+                     const struct cx_pdf_cmap *fallback, struct buf *out);
 
 /* content_xml.c */
 struct cx_xml_handler {
