@@ -2,12 +2,12 @@
 #include "behavior/behavior.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "behavior/behavior_store_sqlite.h"
+#include "util/errmsg.h"
 #include "util/mem.h"
 
 #define DAY_MS 86400000ULL
@@ -84,23 +84,6 @@ behavior_config_defaults(struct behavior_config *c)
     c->bounds.max_values = 256;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* fail - write the message into err (when given) and return -1 */
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err != NULL && errlen > 0) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
 static bool
 is_limit_name(const char *s)
 {
@@ -124,16 +107,17 @@ check_limit(const struct behavior_limit *l, size_t i, char *err, size_t errlen)
     struct behavior_bucket_spec spec = {l->amount, l->per_ms, l->burst ? l->burst : l->amount};
 
     if ((unsigned)l->kind >= BEHAVIOR_KINDS)
-        return fail(err, errlen, "limits[%zu].key: unknown key kind", i);
+        return errmsg_set(err, errlen, "limits[%zu].key: unknown key kind", i);
     if ((unsigned)l->measure >= BEHAVIOR_MEASURES)
-        return fail(err, errlen, "limits[%zu]: unknown measure", i);
+        return errmsg_set(err, errlen, "limits[%zu]: unknown measure", i);
     if (!behavior_bucket_spec_is_valid(&spec))
-        return fail(err, errlen,
-                    "limits[%zu]: amount and burst must be 1..1000000000, per 1 ms..31 days", i);
+        return errmsg_set(err, errlen,
+                          "limits[%zu]: amount and burst must be 1..1000000000, per 1 ms..31 days",
+                          i);
     if (l->action != BEHAVIOR_DEFER && l->action != BEHAVIOR_REFUSE)
-        return fail(err, errlen, "limits[%zu].action: defer or refuse", i);
+        return errmsg_set(err, errlen, "limits[%zu].action: defer or refuse", i);
     if (l->name != NULL && !is_limit_name(l->name))
-        return fail(err, errlen, "limits[%zu].name: 1..64 of A-Z a-z 0-9 _ . -", i);
+        return errmsg_set(err, errlen, "limits[%zu].name: 1..64 of A-Z a-z 0-9 _ . -", i);
     return 0;
 }
 
@@ -143,32 +127,32 @@ behavior_config_check(const struct behavior_config *c, char *err, size_t errlen)
     unsigned per_kind[BEHAVIOR_KINDS] = {0};
 
     if (c->nlimits > BEHAVIOR_LIMITS_MAX)
-        return fail(err, errlen, "limits: at most %d", BEHAVIOR_LIMITS_MAX);
+        return errmsg_set(err, errlen, "limits: at most %d", BEHAVIOR_LIMITS_MAX);
     for (size_t i = 0; i < c->nlimits; i++) {
         if (check_limit(&c->limits[i], i, err, errlen) != 0)
             return -1;
         if (++per_kind[c->limits[i].kind] > BEHAVIOR_KIND_LIMITS_MAX)
-            return fail(err, errlen, "limits: at most %d for key %s", BEHAVIOR_KIND_LIMITS_MAX,
-                        behavior_kind_name(c->limits[i].kind));
+            return errmsg_set(err, errlen, "limits: at most %d for key %s",
+                              BEHAVIOR_KIND_LIMITS_MAX, behavior_kind_name(c->limits[i].kind));
     }
     if (!(c->spike_deviations > 0 && c->spike_deviations <= 100))
-        return fail(err, errlen, "spikes.deviations: more than 0, at most 100");
+        return errmsg_set(err, errlen, "spikes.deviations: more than 0, at most 100");
     for (int m = 0; m < BEHAVIOR_MEASURES; m++)
         if (!(c->spike_min_per_hour[m] >= 0 && isfinite(c->spike_min_per_hour[m])))
-            return fail(err, errlen, "spikes: minimum %s per hour must be >= 0",
-                        behavior_measure_name(m));
+            return errmsg_set(err, errlen, "spikes: minimum %s per hour must be >= 0",
+                              behavior_measure_name(m));
     if (c->spike_window_min < 1 || c->spike_window_min > 60)
-        return fail(err, errlen, "spikes.window: 1 to 60 minutes");
+        return errmsg_set(err, errlen, "spikes.window: 1 to 60 minutes");
     if (c->spike_warmup_ms > 366 * DAY_MS || c->first_seen_learning_ms > 366 * DAY_MS)
-        return fail(err, errlen, "spikes.warmup and first_seen.learning: at most 366 days");
+        return errmsg_set(err, errlen, "spikes.warmup and first_seen.learning: at most 366 days");
     if (c->utc_offset_min < -840 || c->utc_offset_min > 840)
-        return fail(err, errlen, "utc offset: -14h to +14h");
+        return errmsg_set(err, errlen, "utc offset: -14h to +14h");
     if (c->on_state_unavailable != BEHAVIOR_ACCEPT && c->on_state_unavailable != BEHAVIOR_DEFER)
-        return fail(err, errlen, "on_state_unavailable: accept or defer");
+        return errmsg_set(err, errlen, "on_state_unavailable: accept or defer");
     if (c->bounds.max_keys < 1 || c->bounds.max_keys > 10000000 || c->bounds.max_subjects < 1 ||
         c->bounds.max_subjects > 10000000 || c->bounds.max_values < 1 ||
         c->bounds.max_values > 1000000)
-        return fail(err, errlen, "bounds: keys and subjects 1..10000000, values 1..1000000");
+        return errmsg_set(err, errlen, "bounds: keys and subjects 1..10000000, values 1..1000000");
     return 0;
 }
 
@@ -583,7 +567,7 @@ int
 behavior_save(const struct behavior *b, const char *path, uint64_t now_ms, char *err, size_t errlen)
 {
     if (b->mem == NULL)
-        return fail(err, errlen, "%s: the state is not embedded", path);
+        return errmsg_set(err, errlen, "%s: the state is not embedded", path);
     return behavior_store_sqlite_save(b->mem, path, now_ms, err, errlen);
 }
 
@@ -593,7 +577,7 @@ behavior_load(struct behavior *b, const char *path, char *err, size_t errlen)
     struct behavior_mem *m;
 
     if (b->mem == NULL)
-        return fail(err, errlen, "%s: the state is not embedded", path);
+        return errmsg_set(err, errlen, "%s: the state is not embedded", path);
     if (behavior_store_sqlite_load(path, &b->cfg.bounds, &b->cfg.seed, &m, err, errlen) != 0)
         return -1;
     behavior_mem_free(b->mem);

@@ -3,13 +3,13 @@
 
 #include <errno.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "behavior/behavior_codec.h"
+#include "util/errmsg.h"
 #include "util/buf.h"
 #include "util/mem.h"
 
@@ -18,23 +18,6 @@ static const char schema_sql[] =
     "CREATE TABLE keys(kind TEXT NOT NULL, key BLOB NOT NULL, state BLOB NOT NULL);"
     "CREATE TABLE first_seen(relation TEXT NOT NULL, subject BLOB NOT NULL,"
     " start_ms INTEGER NOT NULL, hashes BLOB NOT NULL);";
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* fail - write the message into err (when given) and return -1 */
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err != NULL && errlen > 0) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 struct saver {
     sqlite3_stmt *stmt;
@@ -147,22 +130,23 @@ behavior_store_sqlite_save(const struct behavior_mem *m, const char *path, uint6
     unlink(tmp.data);
     if (sqlite3_open_v2(tmp.data, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
-        fail(err, errlen, "%s: %s", tmp.data, db ? sqlite3_errmsg(db) : "cannot open");
+        errmsg_set(err, errlen, "%s: %s", tmp.data, db ? sqlite3_errmsg(db) : "cannot open");
         goto out_close;
     }
     if (sqlite3_exec(db, "PRAGMA journal_mode=OFF; BEGIN;", NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_exec(db, schema_sql, NULL, NULL, NULL) != SQLITE_OK ||
         save_meta(db, m, now_ms) != 0 || save_rows(db, m) != 0 ||
         sqlite3_exec(db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK) {
-        fail(err, errlen, "%s: %s", tmp.data, sqlite3_errmsg(db));
+        errmsg_set(err, errlen, "%s: %s", tmp.data, sqlite3_errmsg(db));
         goto out_close;
     }
     rc = 0;
 out_close:
     if (sqlite3_close(db) != SQLITE_OK && rc == 0)
-        rc = fail(err, errlen, "%s: cannot close", tmp.data);
+        rc = errmsg_set(err, errlen, "%s: cannot close", tmp.data);
     if (rc == 0 && rename(tmp.data, path) != 0)
-        rc = fail(err, errlen, "%s: cannot rename to %s: %s", tmp.data, path, strerror(errno));
+        rc =
+            errmsg_set(err, errlen, "%s: cannot rename to %s: %s", tmp.data, path, strerror(errno));
     if (rc != 0)
         unlink(tmp.data);
     buf_release(&tmp);
@@ -177,7 +161,7 @@ load_meta(sqlite3 *db, struct behavior_hash_key *fs, char *err, size_t errlen)
     int have = 0, rc;
 
     if (sqlite3_prepare_v2(db, "SELECT name, value FROM meta", -1, &st, NULL) != SQLITE_OK)
-        return fail(err, errlen, "not a behaviour snapshot (%s)", sqlite3_errmsg(db));
+        return errmsg_set(err, errlen, "not a behaviour snapshot (%s)", sqlite3_errmsg(db));
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 0);
         sqlite3_int64 v = sqlite3_column_int64(st, 1);
@@ -195,11 +179,11 @@ load_meta(sqlite3 *db, struct behavior_hash_key *fs, char *err, size_t errlen)
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
-        return fail(err, errlen, "meta: %s", sqlite3_errmsg(db));
+        return errmsg_set(err, errlen, "meta: %s", sqlite3_errmsg(db));
     if (have & 8)
-        return fail(err, errlen, "schema version is not %d", BEHAVIOR_SNAPSHOT_SCHEMA);
+        return errmsg_set(err, errlen, "schema version is not %d", BEHAVIOR_SNAPSHOT_SCHEMA);
     if (have != 7)
-        return fail(err, errlen, "meta: schema_version or seed missing");
+        return errmsg_set(err, errlen, "meta: schema_version or seed missing");
     return 0;
 }
 
@@ -235,7 +219,7 @@ load_keys(sqlite3 *db, struct behavior_mem *m, char *err, size_t errlen)
 
     if (sqlite3_prepare_v2(db, "SELECT kind, key, state FROM keys ORDER BY rowid", -1, &st, NULL) !=
         SQLITE_OK)
-        return fail(err, errlen, "keys: %s", sqlite3_errmsg(db));
+        return errmsg_set(err, errlen, "keys: %s", sqlite3_errmsg(db));
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int kind = name_index((const char *)sqlite3_column_text(st, 0), kind_namer, BEHAVIOR_KINDS);
         const void *k = sqlite3_column_blob(st, 1);
@@ -255,9 +239,9 @@ load_keys(sqlite3 *db, struct behavior_mem *m, char *err, size_t errlen)
     }
     sqlite3_finalize(st);
     if (rc == SQLITE_ROW)
-        return fail(err, errlen, "keys: a row does not decode");
+        return errmsg_set(err, errlen, "keys: a row does not decode");
     if (rc != SQLITE_DONE)
-        return fail(err, errlen, "keys: %s", sqlite3_errmsg(db));
+        return errmsg_set(err, errlen, "keys: %s", sqlite3_errmsg(db));
     return 0;
 }
 
@@ -295,7 +279,7 @@ load_first_seen(sqlite3 *db, struct behavior_mem *m, char *err, size_t errlen)
                            "SELECT relation, subject, start_ms, hashes FROM first_seen"
                            " ORDER BY rowid",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(err, errlen, "first_seen: %s", sqlite3_errmsg(db));
+        return errmsg_set(err, errlen, "first_seen: %s", sqlite3_errmsg(db));
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int rel = name_index((const char *)sqlite3_column_text(st, 0), relation_namer,
                              BEHAVIOR_RELATIONS);
@@ -310,9 +294,9 @@ load_first_seen(sqlite3 *db, struct behavior_mem *m, char *err, size_t errlen)
     }
     sqlite3_finalize(st);
     if (rc == SQLITE_ROW)
-        return fail(err, errlen, "first_seen: a row does not decode");
+        return errmsg_set(err, errlen, "first_seen: a row does not decode");
     if (rc != SQLITE_DONE)
-        return fail(err, errlen, "first_seen: %s", sqlite3_errmsg(db));
+        return errmsg_set(err, errlen, "first_seen: %s", sqlite3_errmsg(db));
     return 0;
 }
 
@@ -344,6 +328,6 @@ out_close:
     behavior_mem_free(m);
     sqlite3_close(db);
     if (rc != 0)
-        fail(err, errlen, "%s: %s", path, why);
+        errmsg_set(err, errlen, "%s: %s", path, why);
     return rc;
 }

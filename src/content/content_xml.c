@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "content/content_extract_impl.h"
+#include "util/hex.h"
 
 /* cx_utf8_put - one code point in UTF-8 */
 int
@@ -56,13 +57,8 @@ char_ref(const char *s, size_t n)
     for (; i < n; i++) {
         int d;
         char c = s[i];
-        if (c >= '0' && c <= '9')
-            d = c - '0';
-        else if (base == 16 && c >= 'a' && c <= 'f')
-            d = c - 'a' + 10;
-        else if (base == 16 && c >= 'A' && c <= 'F')
-            d = c - 'A' + 10;
-        else
+        d = base == 16 ? hex_digit(c) : c >= '0' && c <= '9' ? c - '0' : -1;
+        if (d < 0)
             return -1;
         v = v * base + (unsigned long)d;
         if (v > 0x10FFFF)

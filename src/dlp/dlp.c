@@ -1,32 +1,17 @@
 /* dlp - building the engine: the detector list (built-in and custom), the hot trigger
  * database, the per-family exact-shape databases and the custom regex database. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dlp/dlp_int.h"
+#include "util/errmsg.h"
 #include "util/mem.h"
 
 #define DEFAULT_WINDOW 100
 #define MAX_WINDOW 4096
 #define MAX_KEYWORD 256
 #define DEFAULT_CUSTOM_CONFIDENCE 80
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* is_disabled - does the options' disabled list name this id or category */
 static bool
@@ -64,27 +49,27 @@ check_custom(const struct dlp_options *opt, size_t k, char *err, size_t errlen)
     const struct dlp_custom *c = &opt->custom[k];
 
     if (c->id == NULL || c->id[0] == '\0') {
-        set_err(err, errlen, "custom detector %zu: no id", k);
+        errmsg_set(err, errlen, "custom detector %zu: no id", k);
         return -1;
     }
     for (size_t j = 0; j < k; j++)
         if (opt->custom[j].id != NULL && strcmp(opt->custom[j].id, c->id) == 0) {
-            set_err(err, errlen, "custom.%s: defined twice", c->id);
+            errmsg_set(err, errlen, "custom.%s: defined twice", c->id);
             return -1;
         }
     if (c->kind == DLP_CUSTOM_EDM)
         return 0;
     if (c->npatterns == 0 || c->patterns == NULL) {
-        set_err(err, errlen, "custom.%s: no %s", c->id,
-                c->kind == DLP_CUSTOM_KEYWORDS ? "keywords" : "patterns");
+        errmsg_set(err, errlen, "custom.%s: no %s", c->id,
+                   c->kind == DLP_CUSTOM_KEYWORDS ? "keywords" : "patterns");
         return -1;
     }
     for (size_t i = 0; i < c->npatterns; i++) {
         size_t n = c->patterns[i] != NULL ? strlen(c->patterns[i]) : 0;
         if (n == 0 || (c->kind == DLP_CUSTOM_KEYWORDS && n > MAX_KEYWORD)) {
-            set_err(err, errlen, "custom.%s: %s %zu is %s", c->id,
-                    c->kind == DLP_CUSTOM_KEYWORDS ? "keyword" : "pattern", i + 1,
-                    n == 0 ? "empty" : "longer than 256 bytes");
+            errmsg_set(err, errlen, "custom.%s: %s %zu is %s", c->id,
+                       c->kind == DLP_CUSTOM_KEYWORDS ? "keyword" : "pattern", i + 1,
+                       n == 0 ? "empty" : "longer than 256 bytes");
             return -1;
         }
     }
@@ -126,7 +111,7 @@ add_dets(struct dlp_engine *e, const struct dlp_options *opt, char *err, size_t 
             char why[256] = "";
             d->edm = dlp_edm_load(&c->edm, why, sizeof why);
             if (d->edm == NULL) {
-                set_err(err, errlen, "%s: %s", d->id, why);
+                errmsg_set(err, errlen, "%s: %s", d->id, why);
                 return -1;
             }
         }
@@ -234,8 +219,8 @@ build_hot(struct dlp_engine *e, char *err, size_t errlen)
     if (e->hot_db == NULL && n > 0) {
         int at = cerr != NULL && cerr->expression >= 0 ? (int)ids[cerr->expression] : -1;
         const char *who = at >= 0 && e->hot[at].det >= 0 ? e->det[e->hot[at].det].id : "dlp";
-        set_err(err, errlen, "%s: cannot compile the trigger database: %s", who,
-                cerr != NULL ? cerr->message : "unknown error");
+        errmsg_set(err, errlen, "%s: cannot compile the trigger database: %s", who,
+                   cerr != NULL ? cerr->message : "unknown error");
         rc = -1;
     }
     hs_free_compile_error(cerr);
@@ -268,8 +253,8 @@ build_blk(struct dlp_engine *e, char *err, size_t errlen)
         }
         e->blk_db[fam] = compile(re, flags, ids, e->nblk[fam], HS_MODE_BLOCK, &cerr);
         if (e->blk_db[fam] == NULL && e->nblk[fam] > 0) {
-            set_err(err, errlen, "dlp: cannot compile the shape database: %s",
-                    cerr != NULL ? cerr->message : "unknown error");
+            errmsg_set(err, errlen, "dlp: cannot compile the shape database: %s",
+                       cerr != NULL ? cerr->message : "unknown error");
             hs_free_compile_error(cerr);
             return -1;
         }
@@ -297,8 +282,8 @@ build_ctx(struct dlp_engine *e, char *err, size_t errlen)
     }
     e->ctx_db = compile(re, flags, ids, n, HS_MODE_BLOCK, &cerr);
     if (e->ctx_db == NULL) {
-        set_err(err, errlen, "dlp: cannot compile the context words: %s",
-                cerr != NULL ? cerr->message : "unknown error");
+        errmsg_set(err, errlen, "dlp: cannot compile the context words: %s",
+                   cerr != NULL ? cerr->message : "unknown error");
         rc = -1;
     }
     hs_free_compile_error(cerr);
@@ -335,8 +320,8 @@ build_rx(struct dlp_engine *e, const struct dlp_options *opt, char *err, size_t 
             unsigned f = HS_FLAG_SOM_LEFTMOST | (c->case_sensitive ? 0 : HS_FLAG_CASELESS);
             if (hs_compile(c->patterns[i], f, HS_MODE_STREAM | HS_MODE_SOM_HORIZON_LARGE, NULL,
                            &one, &cerr) != HS_SUCCESS) {
-                set_err(err, errlen, "%s: pattern %zu /%s/: %s", e->det[det].id, i + 1,
-                        c->patterns[i], cerr != NULL ? cerr->message : "unknown error");
+                errmsg_set(err, errlen, "%s: pattern %zu /%s/: %s", e->det[det].id, i + 1,
+                           c->patterns[i], cerr != NULL ? cerr->message : "unknown error");
                 rc = -1;
             }
             hs_free_compile_error(cerr);
@@ -352,8 +337,8 @@ build_rx(struct dlp_engine *e, const struct dlp_options *opt, char *err, size_t 
     if (rc == 0) {
         e->rx_db = compile(re, flags, ids, n, HS_MODE_STREAM | HS_MODE_SOM_HORIZON_LARGE, &cerr);
         if (e->rx_db == NULL && n > 0) {
-            set_err(err, errlen, "custom regexes: %s",
-                    cerr != NULL ? cerr->message : "unknown error");
+            errmsg_set(err, errlen, "custom regexes: %s",
+                       cerr != NULL ? cerr->message : "unknown error");
             rc = -1;
         }
         hs_free_compile_error(cerr);
@@ -374,7 +359,7 @@ alloc_scratch(struct dlp_engine *e, char *err, size_t errlen)
         dbs[3 + f] = e->blk_db[f];
     for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++)
         if (dbs[i] != NULL && hs_alloc_scratch(dbs[i], &e->scratch) != HS_SUCCESS) {
-            set_err(err, errlen, "dlp: cannot allocate Hyperscan scratch");
+            errmsg_set(err, errlen, "dlp: cannot allocate Hyperscan scratch");
             return -1;
         }
     return 0;
@@ -386,7 +371,7 @@ dlp_engine_new(const struct dlp_options *opt, char *err, size_t errlen)
     struct dlp_engine *e = xcalloc(1, sizeof *e);
     size_t w = opt != NULL && opt->context_window > 0 ? opt->context_window : DEFAULT_WINDOW;
 
-    set_err(err, errlen, "%s", "");
+    errmsg_set(err, errlen, "%s", "");
     e->window = w > MAX_WINDOW ? MAX_WINDOW : w;
     e->lookahead = DLP_MAX_TOKEN + e->window + DLP_MAX_CTXWORD + 2;
     e->back = DLP_LINE_MAX + 16;

@@ -14,6 +14,8 @@
 
 #include <string.h>
 
+#include "util/hex.h"
+
 /* ---- base64 ---------------------------------------------------------------------------- */
 
 enum { B64_WS = 64, B64_PAD = 65, B64_JUNK = 66 };
@@ -240,17 +242,6 @@ static const uint8_t qp_class[256] = {
 };
 // clang-format on
 
-static inline int
-qp_hex(unsigned c)
-{
-    if (c - '0' < 10)
-        return (int)(c - '0');
-    c |= 0x20;
-    if (c - 'a' < 6)
-        return (int)(c - 'a' + 10);
-    return -1;
-}
-
 void
 mime_qp_init(struct mime_qp *d)
 {
@@ -320,7 +311,7 @@ mime_qp_feed(struct mime_qp *d, const uint8_t *in, size_t len, uint8_t *out)
             break;
         }
         case QP_EQ:
-            if (qp_hex(c) >= 0) {
+            if (hex_digit(c) >= 0) {
                 hex = c;
                 state = QP_EQ_HEX;
                 i++;
@@ -341,7 +332,7 @@ mime_qp_feed(struct mime_qp *d, const uint8_t *in, size_t len, uint8_t *out)
             }
             break;
         case QP_EQ_HEX: {
-            int hi = qp_hex(hex), lo = qp_hex(c);
+            int hi = hex_digit(hex), lo = hex_digit(c);
             if (lo >= 0) {
                 *o++ = (uint8_t)(hi << 4 | lo);
                 i++;

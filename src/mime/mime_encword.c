@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "util/base64.h"
+#include "util/hex.h"
 #include "util/utf8.h"
 
 #define ENCWORD_MAX_CHARSET 40
@@ -66,18 +67,6 @@ parse_encword(const char *s, size_t n, size_t i, struct encword *w)
     return true;
 }
 
-/* hex_value - value of a hex digit, -1 if none */
-static int
-hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char)(c | 0x20);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* decode_q - RFC 2047 4.2 "Q" text to bytes */
 static void
 decode_q(const char *s, size_t n, struct buf *raw, unsigned *flags)
@@ -88,8 +77,8 @@ decode_q(const char *s, size_t n, struct buf *raw, unsigned *flags)
         if (c == '_') {
             c = ' ';
         } else if (c == '=') {
-            hi = i + 2 < n ? hex_value(s[i + 1]) : -1;
-            lo = hi >= 0 ? hex_value(s[i + 2]) : -1;
+            hi = i + 2 < n ? hex_digit(s[i + 1]) : -1;
+            lo = hi >= 0 ? hex_digit(s[i + 2]) : -1;
             if (hi >= 0 && lo >= 0) {
                 c = (char)(hi << 4 | lo);
                 i += 2;

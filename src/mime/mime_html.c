@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/hex.h"
 #include "util/mem.h"
 
 #define TAG_MAX (64 * 1024)
@@ -272,11 +273,8 @@ entity_value(const char *s, size_t n, bool semi)
         for (; i < n; i++) {
             int d;
             char c = s[i];
-            if (c >= '0' && c <= '9')
-                d = c - '0';
-            else if (hex && (c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-                d = (c | 0x20) - 'a' + 10;
-            else
+            d = hex ? hex_digit(c) : c >= '0' && c <= '9' ? c - '0' : -1;
+            if (d < 0)
                 return -1;
             v = v * (hex ? 16 : 10) + (unsigned long)d;
             if (v > 0x10FFFF)

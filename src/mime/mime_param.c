@@ -26,6 +26,7 @@
 #include "mime/mime_charset.h"
 #include "mime/mime_encword.h"
 #include "util/buf.h"
+#include "util/hex.h"
 #include "util/mem.h"
 
 #define MAX_PARAMS 64
@@ -320,17 +321,6 @@ parse_params(struct parser *p)
 
 /* ---- decoding ---------------------------------------------------------------------------- */
 
-static int
-hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char)(c | 0x20);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* %XX to bytes; a bad % is kept as written and flagged */
 static void
 percent_decode(const char *s, size_t n, struct buf *out, unsigned *flags)
@@ -339,7 +329,7 @@ percent_decode(const char *s, size_t n, struct buf *out, unsigned *flags)
     for (size_t i = 0; i < n; i++) {
         if (s[i] != '%')
             continue;
-        int hi = i + 2 < n ? hexval(s[i + 1]) : -1, lo = i + 2 < n ? hexval(s[i + 2]) : -1;
+        int hi = i + 2 < n ? hex_digit(s[i + 1]) : -1, lo = i + 2 < n ? hex_digit(s[i + 2]) : -1;
         if (hi < 0 || lo < 0) {
             *flags |= MIME_PARAM_BAD_ENCODING;
             continue;
