@@ -69,6 +69,8 @@ struct pdf {
     struct buf stage;  /* a stage of a filter chain */
     struct buf *out;
     uint64_t work, work_max;
+    size_t endobj; /* the next "endobj" found, when have_endobj */
+    bool have_endobj;
     uint32_t cache_num; /* the object whose inherited fonts are in cache */
     struct cx_pdf_fonts cache;
     unsigned anom;
@@ -359,22 +361,38 @@ stream_extent(struct pdf *p, struct pdf_obj *o, size_t start, int64_t length)
     return e + 9;
 }
 
+/* next_endobj - where the next "endobj" at or after i is (the file's end if none); found once
+ * for all the objects before it */
+static size_t
+next_endobj(struct pdf *p, size_t i)
+{
+    if (!p->have_endobj || p->endobj < i) {
+        const uint8_t *e = memmem(p->d + i, p->len - i, "endobj", 6);
+        p->endobj = e != NULL ? (size_t)(e - p->d) : p->len;
+        p->have_endobj = true;
+    }
+    return p->endobj;
+}
+
 /* index_one - the object whose body starts at i: its dictionary, its stream; returns where
- * scanning goes on */
+ * scanning goes on. The dictionary is looked for before the next "endobj" only: an unclosed
+ * one would otherwise be scanned to the end of the file, again for every object after it. */
 static size_t
 index_one(struct pdf *p, uint32_t num, size_t i)
 {
-    struct cx_pdf_lex lx = {.s = p->d, .n = p->len, .i = i};
+    size_t j = cx_pdf_skip_space(p->d, p->len, i), end;
     struct pdf_obj o = {.num = num, .seq = (uint32_t)p->nobj};
+    struct cx_pdf_lex lx;
     struct cx_pdf_tok t;
     int64_t length;
-    size_t j;
 
-    if (!cx_pdf_lex_next(&lx, &t) || t.k != CX_PDF_DICT)
+    if (p->len - j < 2 || p->d[j] != '<' || p->d[j + 1] != '<')
         return i; /* not a dictionary: nothing we read */
-    if (lx.unclosed) {
+    end = next_endobj(p, j);
+    lx = (struct cx_pdf_lex){.s = p->d, .n = end, .i = j};
+    if (!cx_pdf_lex_next(&lx, &t) || lx.unclosed) {
         p->anom |= CONTENT_ANOM_CORRUPT;
-        return i;
+        return end;
     }
     o.dict = t.p;
     o.dict_len = t.n;
@@ -497,15 +515,16 @@ put_be32(struct buf *out, uint32_t v, size_t n)
 }
 
 /* a85_decode - ASCII base-85 (ISO 32000-1 7.4.3): five characters from '!' to 'u' give four
- * bytes, 'z' four zeros, a short last group fewer; white space ignored, "~>" ends it */
+ * bytes, 'z' four zeros, a short last group fewer; white space ignored, "~>" ends it; at most
+ * about max bytes ('z' makes four of one) */
 static void
-a85_decode(const uint8_t *s, size_t n, struct buf *out)
+a85_decode(const uint8_t *s, size_t n, uint64_t max, struct buf *out)
 {
     uint32_t v = 0;
     unsigned k = 0;
 
     buf_reset(out);
-    for (size_t i = 0; i < n && s[i] != '~'; i++) {
+    for (size_t i = 0; i < n && s[i] != '~' && out->len < max; i++) {
         if (s[i] == 'z' && k == 0) {
             buf_append(out, "\0\0\0\0", 4);
         } else if (s[i] >= '!' && s[i] <= 'u') {
@@ -542,7 +561,7 @@ stream_bytes(struct pdf *p, const struct pdf_obj *o, struct buf *dst, const uint
             inflate_into(p, in, len, b);
             break;
         case FILTER_A85:
-            a85_decode(in, len, b);
+            a85_decode(in, len, p->w->lim.max_entry_bytes, b);
             break;
         default: /* ASCIIHex: up to its '>' */
             gt = memchr(in, '>', len);

@@ -548,7 +548,8 @@ test_flate_bomb(void **state)
     check(bomb(), &lim, CONTENT_ANOM_SIZE, "before\n");
 }
 
-/* not a PDF inside, or no objects at all: corrupt, nothing out */
+/* no objects, streams with no end or an absurd /Length, a dictionary never closed before its
+ * endobj (the next object is still read): corrupt, with what could be read */
 static void
 test_garbage(void **state)
 {
@@ -557,8 +558,10 @@ test_garbage(void **state)
         "%PDF-1.4\n1 0 obj << /Length 5 >> stream\n(x) Tj",
         "%PDF-1.4\n1 0 obj << /Type /Page /Contents 1 0 R /Resources 1 0 R /Parent 1 0 R >>",
         "%PDF-1.4\n1 0 obj << /Length 99999999999999999999 >> stream\nBT (ok) Tj ET\nendstream",
+        "%PDF-1.4\n1 0 obj << /Title (never closed >>\nendobj\n"
+        "2 0 obj << >> stream\nBT (next object) Tj ET\nendstream\nendobj\n",
     };
-    static const char *const want[] = {"", "x", "", "ok\n"};
+    static const char *const want[] = {"", "x", "", "ok\n", "next object\n"};
 
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         check((struct pdfile){(uint8_t *)xstrdup(bad[i]), strlen(bad[i])}, NULL,
