@@ -10,6 +10,8 @@
 #   - tcpdump, python3-scapy: the sensor's tests record loopback sessions and rewrite them;
 #     tshark: the sensor benchmark's reference (its debconf question, setuid dumpcap, is
 #     answered no by the non-interactive install).
+#   - python3-reportlab, fonts-dejavu-core: the scan test writes PDF attachments (a built-in
+#     font and an embedded TrueType subset with a ToUnicode map) for PDF text extraction.
 #   - postfix: we need its smtp-sink/smtp-source tools, never a system instance on port 25, so
 #     the service is stopped and disabled right after installation.
 set -euo pipefail
@@ -22,7 +24,7 @@ PACKAGES=(
     libevent-dev libssl-dev libyaml-dev libjansson-dev libcrypt-dev libcmocka-dev
     libhyperscan-dev libpcap-dev libc-ares-dev libmilter-dev libsqlite3-dev libhiredis-dev
     libarchive-dev libpcre2-dev zlib1g-dev
-    python3 python3-pytest python3-aiosmtpd python3-dkim
+    python3 python3-pytest python3-aiosmtpd python3-dkim python3-reportlab fonts-dejavu-core
     swaks libnet-ssleay-perl libio-socket-ssl-perl postfix openssl procps iproute2 nmap nodejs
     dnsmasq publicsuffix redis-server
     tcpdump python3-scapy tshark
@@ -100,8 +102,8 @@ for tool in cmake ninja clang clang-format swaks openssl dnsmasq /usr/sbin/smtp-
         exit 1
     }
 done
-/usr/bin/python3 -c 'import pytest, aiosmtpd, dkim' || {
-    echo "install-deps: python3-pytest / python3-aiosmtpd / python3-dkim not importable by /usr/bin/python3" >&2
+/usr/bin/python3 -c 'import pytest, aiosmtpd, dkim, reportlab' || {
+    echo "install-deps: python3-pytest / python3-aiosmtpd / python3-dkim / python3-reportlab not importable by /usr/bin/python3" >&2
     exit 1
 }
 echo "install-deps: ok"

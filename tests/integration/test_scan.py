@@ -134,6 +134,52 @@ def test_euc_kr_text_and_context_word(binary, tmp_path):
     assert r["verdict"] in ("tag", "quarantine")
 
 
+def pdf_bytes(pages):
+    """A PDF written by reportlab (content streams Flate-compressed, then ASCII85 as reportlab
+    does by default): pages of (font, lines).
+    "DejaVu" is DejaVuSans, which reportlab embeds as a subset with a ToUnicode CMap; other
+    names are PDF base fonts (WinAnsi text, nothing embedded)."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    if "DejaVu" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("DejaVu", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"))
+    out = io.BytesIO()
+    c = canvas.Canvas(out, pageCompression=1)
+    for font, lines in pages:
+        t = c.beginText(72, 720)
+        t.setFont(font, 12)
+        for line in lines:
+            t.textLine(line)
+        c.drawText(t)
+        c.showPage()
+    c.save()
+    return out.getvalue()
+
+
+def test_pdf_text_base_font_and_embedded_korean_font(binary, tmp_path):
+    """The text of a PDF is inspected, the attachment (or archive entry) path as location: a
+    card number on a Helvetica page, a resident registration number with its context word on a
+    page in an embedded TrueType subset, whose codes mean something only through ToUnicode."""
+    pdf = pdf_bytes([("Helvetica", ["Statement for card %s" % mf.CARDS[0], "Thank you."]),
+                     ("DejaVu", ["고객 주민등록번호: %s" % mf.RRNS[0], "감사합니다."])])
+    assert b"/ToUnicode" in pdf and b"/ASCII85Decode /FlateDecode" in pdf
+    msg = mf.with_attachments("statement attached", [
+        ("statement.pdf", pdf, "application/pdf"),
+        ("archive.zip", mf.zip_bytes({"2024/statement.pdf": pdf}), "application/zip")])
+    r = one(binary, tmp_path, msg, check_rc=1)
+    found = sorted((f["detector"], f["location"], f["count"]) for f in r["findings"])
+    assert found == [(CARD, "archive.zip/2024/statement.pdf", 1), (CARD, "statement.pdf", 1),
+                     (RRN, "archive.zip/2024/statement.pdf", 1), (RRN, "statement.pdf", 1)]
+    assert all(f["context"] for f in findings_of(r, RRN))
+    atts = {a["path"]: a for a in r["attachments"]}
+    assert atts["statement.pdf"]["name"] == "statement.pdf"
+    assert atts["statement.pdf"]["kind"] == "pdf" and not atts["statement.pdf"]["encrypted"]
+    assert atts["archive.zip/2024/statement.pdf"]["kind"] == "pdf"
+    assert r["anomalies"] == []
+
+
 def test_mbox_with_quoted_from_lines(binary, tmp_path):
     msgs = [mf.text_message("hello %d\n>From the start\n" % i, subject="m%d" % i) for i in range(3)]
     msgs[1] = mf.text_message("card %s\n" % mf.CARDS[0], subject="m1")
