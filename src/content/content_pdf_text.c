@@ -290,11 +290,19 @@ struct text {
     unsigned nop;
 };
 
+/* out_bytes - ASCII, as much of it as fits */
 static void
 out_bytes(struct text *t, const char *s, size_t n)
 {
-    if (!t->full && buf_append(t->out, s, n) != 0)
+    size_t room = t->out->max == 0 ? n : t->out->max - t->out->len;
+
+    if (t->full)
+        return;
+    if (n > room) {
+        n = room;
         t->full = true;
+    }
+    buf_append(t->out, s, n);
 }
 
 static char
@@ -393,9 +401,16 @@ show(struct text *t, const struct cx_pdf_tok *s)
         show_cmap(t, cm, (const uint8_t *)t->str.data, t->str.len);
         return;
     }
-    for (size_t i = 0; i < t->str.len; i++) {
-        uint8_t b = (uint8_t)t->str.data[i];
-        out_cp(t, b >= 0x80 && b < 0xA0 ? cp1252_high[b - 0x80] : b);
+    for (size_t i = 0, j; i < t->str.len; i = j) {
+        const uint8_t *b = (const uint8_t *)t->str.data;
+        for (j = i; j < t->str.len && b[j] >= 0x20 && b[j] < 0x7F; j++)
+            ;
+        if (j > i) { /* printable ASCII in one piece */
+            out_bytes(t, t->str.data + i, j - i);
+            continue;
+        }
+        out_cp(t, b[i] >= 0x80 && b[i] < 0xA0 ? cp1252_high[b[i] - 0x80] : b[i]);
+        j++;
     }
     t->glyphs += (unsigned)t->str.len;
 }
@@ -545,6 +560,19 @@ static const struct text_op {
     {"\"", op_quote}, {"BT", op_bt},       {"ET", op_newline}, {"ID", op_id},
 };
 
+/* text_op_of - the text operator a word names, or NULL: most are graphics operators, which
+ * the first letter tells apart */
+static const struct text_op *
+text_op_of(const struct cx_pdf_tok *tk)
+{
+    if (tk->n > 2 || strchr("TBEI'\"", tk->p[0]) == NULL)
+        return NULL;
+    for (size_t i = 0; i < sizeof text_ops / sizeof text_ops[0]; i++)
+        if (cx_pdf_tok_is(tk, text_ops[i].name))
+            return &text_ops[i];
+    return NULL;
+}
+
 /* cx_pdf_text_run - operands collected, text operators run, the rest passed over */
 bool
 cx_pdf_text_run(const uint8_t *s, size_t n, const struct cx_pdf_fonts *fonts,
@@ -567,11 +595,9 @@ cx_pdf_text_run(const uint8_t *s, size_t n, const struct cx_pdf_fonts *fonts,
             t.op[t.nop++] = tk;
             continue;
         }
-        for (size_t i = 0; i < sizeof text_ops / sizeof text_ops[0]; i++)
-            if (cx_pdf_tok_is(&tk, text_ops[i].name)) {
-                text_ops[i].run(&t, &lx);
-                break;
-            }
+        const struct text_op *op = text_op_of(&tk);
+        if (op != NULL)
+            op->run(&t, &lx);
         t.nop = 0;
     }
     buf_release(&t.str);
