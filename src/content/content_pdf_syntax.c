@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "content/content_extract_impl.h"
+#include "util/hex.h"
 
 enum { CH_REG, CH_WS, CH_DELIM };
 
@@ -217,15 +218,6 @@ cx_pdf_tok_uint(const struct cx_pdf_tok *t, double max, uint64_t *v)
         return false;
     *v = (uint64_t)t->num;
     return true;
-}
-
-static int
-hex_digit(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c |= 0x20;
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
 /* cx_pdf_hex_decode - white space (and anything not a digit) ignored, an odd last digit read
