@@ -375,6 +375,7 @@ dlp_engine_new(const struct dlp_options *opt, char *err, size_t errlen)
     e->window = w > MAX_WINDOW ? MAX_WINDOW : w;
     e->lookahead = DLP_MAX_TOKEN + e->window + DLP_MAX_CTXWORD + 2;
     e->back = DLP_LINE_MAX + 16;
+    dlp_shape_index(e);
     e->keep = 1;
     while (e->keep < e->back + e->lookahead + e->window + DLP_MAX_CTXWORD + 16)
         e->keep *= 2;

@@ -130,12 +130,15 @@ window_runs(struct dlp_stream *s, uint64_t first, uint64_t m, const uint8_t *p, 
         first &= first - 1;
         if (s->e->passport_pat >= 0)
             passport_end(s, p, n, at, i + b + 1);
-        /* a run alone in the window (no digit two bytes before it or one byte after its
-         * end, so no separator can join it to another): its length is its chain */
+        /* a run that no separator joins to another digit, seen in the window (the byte
+         * before it and the one after it are no space or dash between digits, as in
+         * "name,0123456789,ok"): its length is its chain */
         uint64_t rest = b < 63 ? ~m >> (b + 1) : 0;
-        if (b >= 5 && rest != 0 && !((m >> (b - 5)) & 1)) {
-            unsigned e = b + 1 + (unsigned)__builtin_ctzll(rest);
-            if (e < 63 && !((m >> (e + 1)) & 1)) {
+        if (b >= 5 && rest != 0) {
+            unsigned e = b + 1 + (unsigned)__builtin_ctzll(rest); /* the byte after it */
+            bool left = !((m >> (b - 5)) & 1) || !is_sep(p[i + b - 4]);
+            bool right = !is_sep(p[i + e]) || (e < 63 && !((m >> (e + 1)) & 1));
+            if (left && right) {
                 if (e + 3 - b >= 9)
                     dlp_stream_digits(s, at + i + b + 1, false);
                 continue;

@@ -192,6 +192,10 @@ struct dlp_engine {
     size_t lookahead;      /* bytes a trigger waits for before it is resolved */
     size_t back;           /* how far a region is walked back */
     size_t keep;           /* ring size (power of two) */
+    /* bit k of shape_first[L]: built-in digit shape k can begin with a group of L digits (L
+     * 31: 31 or more); shapes_always: the shapes matched without groups (+82) */
+    uint32_t shape_first[32];
+    uint32_t shapes_always;
 };
 
 /* a queued trigger: a hot-database match (or a custom regex match) waiting for its bytes */
@@ -292,8 +296,12 @@ int dlp_digits_chain(const struct dlp_stream *s, const uint8_t *p, size_t n, uin
 /* dlp_digits_scan - find where digit chains (dlp_digits.c) end in p[0..n), at offset `at` */
 void dlp_digits_scan(struct dlp_stream *s, const uint8_t *p, size_t n, uint64_t at);
 
-/* dlp_shape_match - the digit shapes in a run r[0..n): candidates (from, to, det) into out */
-size_t dlp_shape_match(const uint8_t *r, size_t n, struct dlp_blk_match *out, size_t max);
+/* dlp_shape_index - fill e->shape_first and e->shapes_always from the built-in shapes */
+void dlp_shape_index(struct dlp_engine *e);
+/* dlp_shape_match - the digit shapes in a run r[0..n): candidates (from, to, det) into out,
+ * shape by shape in table order */
+size_t dlp_shape_match(const struct dlp_engine *e, const uint8_t *r, size_t n,
+                       struct dlp_blk_match *out, size_t max);
 
 /* dlp_dump_label - an infostealer label matched, ending at `end` */
 void dlp_dump_label(struct dlp_stream *s, const struct dlp_hot_pat *p, uint64_t end);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dlp/dlp_int.h"
+#include "util/log.h"
 
 #define MAX_GROUPS 64
 
@@ -131,30 +132,48 @@ plus82(const uint8_t *r, size_t n, size_t i, size_t ends[2])
     return k;
 }
 
+void
+dlp_shape_index(struct dlp_engine *e)
+{
+    if (dlp_builtin_nshapes > 32)
+        die_bug("dlp: %zu digit shapes, the index holds 32", dlp_builtin_nshapes);
+    memset(e->shape_first, 0, sizeof e->shape_first);
+    e->shapes_always = 0;
+    for (size_t k = 0; k < dlp_builtin_nshapes; k++) {
+        const struct dlp_shape *sh = &dlp_builtin_shapes[k];
+        if (sh->prefix == DLP_PFX_PLUS82) {
+            e->shapes_always |= (uint32_t)1 << k;
+            continue;
+        }
+        for (unsigned len = sh->lo[0]; len <= sh->hi[0] && len < 32; len++)
+            e->shape_first[len] |= (uint32_t)1 << k;
+    }
+}
+
 size_t
-dlp_shape_match(const uint8_t *r, size_t n, struct dlp_blk_match *out, size_t max)
+dlp_shape_match(const struct dlp_engine *e, const uint8_t *r, size_t n, struct dlp_blk_match *out,
+                size_t max)
 {
     struct group g[MAX_GROUPS];
     size_t ng = groups_of(r, n, g), nout = 0;
-    uint32_t lens = 0; /* bit L: a group of L digits (31: 31 or more) */
+    uint32_t cand = e->shapes_always; /* the shapes some group can begin, in table order */
 
     for (size_t k = 0; k < ng; k++)
-        lens |= (uint32_t)1 << (g[k].len < 31 ? g[k].len : 31);
-    for (size_t s = 0; s < dlp_builtin_nshapes; s++) {
-        const struct dlp_shape *sh = &dlp_builtin_shapes[s];
-        if (sh->prefix != DLP_PFX_PLUS82 &&
-            (sh->ngroups > ng ||
-             !(lens & (((uint32_t)2 << sh->hi[0]) - ((uint32_t)1 << sh->lo[0])))))
-            continue; /* no group can begin this shape */
+        cand |= e->shape_first[g[k].len < 31 ? g[k].len : 31];
+    while (cand != 0) {
+        const struct dlp_shape *sh = &dlp_builtin_shapes[__builtin_ctz(cand)];
+        cand &= cand - 1;
         if (sh->prefix == DLP_PFX_PLUS82) {
             const uint8_t *plus = memchr(r, '+', n);
             for (size_t i = plus != NULL ? (size_t)(plus - r) : n; i < n; i++) {
                 size_t ends[2], ne = r[i] == '+' ? plus82(r, n, i, ends) : 0;
-                for (size_t e = 0; e < ne && nout < max; e++)
-                    out[nout++] = (struct dlp_blk_match){i, ends[e], sh->det, sh->needs_ctx};
+                for (size_t x = 0; x < ne && nout < max; x++)
+                    out[nout++] = (struct dlp_blk_match){i, ends[x], sh->det, sh->needs_ctx};
             }
             continue;
         }
+        if (sh->ngroups > ng)
+            continue;
         for (size_t k = 0; k < ng && nout < max; k++) {
             size_t end = shape_at(r, g, ng, k, sh);
             if (end != 0)

@@ -259,6 +259,24 @@ num_edge_ok(const struct dlp_stream *s, int at, int next)
     return !((at == '-' || at == '.' || at == '+' || at == '/' || at == ',') && is_digit(next));
 }
 
+/* is_field_edge - a CSV/TSV field delimiter, or a line end or the text's edge (-1) */
+static bool
+is_field_edge(int c)
+{
+    return c == ',' || c == ';' || c == '\t' || c == '\n' || c == '\r' || c < 0;
+}
+
+/* in_field - the value is a whole field of a delimited row: a delimiter on one side and a
+ * delimiter or line edge on the other ("2024-03-19,4111111111111111,17"), where a comma
+ * next to digits separates fields, not a decimal or thousands group */
+static bool
+in_field(int before, int after)
+{
+    bool delim_before = before == ',' || before == ';' || before == '\t';
+    bool delim_after = after == ',' || after == ';' || after == '\t';
+    return is_field_edge(before) && is_field_edge(after) && (delim_before || delim_after);
+}
+
 static int
 blk_cmp(const void *a, const void *b)
 {
@@ -357,13 +375,25 @@ static uint64_t
 resolve_region(struct dlp_stream *s, int fam, uint64_t end)
 {
     int cls = fam == DLP_FAM_NUM ? DLP_CLS_NUM : DLP_CLS_IBAN;
-    uint8_t w[2 * DLP_MAX_REGION + 2];
+    uint8_t wbuf[2 * DLP_MAX_REGION + 2];
     uint64_t lo = end > DLP_MAX_REGION + 1 ? end - DLP_MAX_REGION - 1 : 0;
 
     if (end - 1 < s->region_end[fam] || (fam == DLP_FAM_IBAN && s->e->blk_db[fam] == NULL))
         return end;
-    /* the bytes around the trigger, walked in one local copy */
-    size_t wn = dlp_stream_copy(s, lo, sizeof w, w), a = (size_t)(end - lo), b = a;
+    /* the bytes around the trigger: read in place when they start in the piece being
+     * scanned (digit runs, walked by our own code), else gathered into a local copy (from the
+     * ring; and always for IBANs, which Hyperscan scans: its 5.4 block scanner may read past
+     * the end of what it is given, see hs_feed) */
+    const uint8_t *w;
+    size_t wn, a = (size_t)(end - lo), b = a;
+    if (fam == DLP_FAM_NUM && s->cur != NULL && lo >= s->base && lo - s->base < s->curlen) {
+        w = s->cur + (lo - s->base);
+        wn = s->curlen - (size_t)(lo - s->base);
+        wn = wn < sizeof wbuf ? wn : sizeof wbuf;
+    } else {
+        w = wbuf;
+        wn = dlp_stream_copy(s, lo, sizeof wbuf, wbuf);
+    }
     if (wn < a)
         return end;
     while (a > 0 && b - a < DLP_MAX_REGION && dlp_cls_has(cls, w[a - 1]))
@@ -382,7 +412,7 @@ resolve_region(struct dlp_stream *s, int fam, uint64_t end)
     struct blk_ctx bc = {s, fam};
     s->nbm = 0;
     if (fam == DLP_FAM_NUM)
-        s->nbm = dlp_shape_match(reg, n, s->bm, BM_MAX);
+        s->nbm = dlp_shape_match(s->e, reg, n, s->bm, BM_MAX);
     else if (hs_scan(s->e->blk_db[fam], (const char *)reg, (unsigned)n, 0, s->scratch, on_blk,
                      &bc) != HS_SUCCESS)
         return rs;
@@ -394,8 +424,9 @@ resolve_region(struct dlp_stream *s, int fam, uint64_t end)
             continue;
         int before = va > 0 ? dlp_stream_byte(s, va - 1) : -1;
         int before2 = va > 1 ? dlp_stream_byte(s, va - 2) : -1;
-        if (!num_edge_ok(s, before, before2) ||
-            !num_edge_ok(s, dlp_stream_byte(s, vb), dlp_stream_byte(s, vb + 1)))
+        int after = dlp_stream_byte(s, vb);
+        if (!in_field(before, after) && (!num_edge_ok(s, before, before2) ||
+                                         !num_edge_ok(s, after, dlp_stream_byte(s, vb + 1))))
             continue;
         report_checked(s, m->det, va, vb, m->needs_ctx);
     }

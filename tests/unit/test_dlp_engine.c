@@ -463,6 +463,45 @@ test_boundaries(void **state)
     dlp_engine_free(e);
 }
 
+/* test_csv_rows - values in CSV columns, glued by commas to other numbers (the digit scan
+ * takes such a run as its own chain without walking it): every card and mobile number is
+ * found once, the plain 10-digit ids are not, whole and in any split */
+static void
+test_csv_rows(void **state)
+{
+    static const char *const values[] = {"4111111111111111", "5500000000000004", "01012345678",
+                                         "1234567890"};
+    static char text[64 * 1024];
+    static struct got g;
+    struct dlp_engine *e = engine(NULL);
+    size_t len = 0;
+    unsigned want[4] = {0};
+
+    for (unsigned row = 0; row < 200; row++) {
+        unsigned k = row % 4;
+        len +=
+            (size_t)snprintf(text + len, sizeof text - len, "%u,2024-%02u-%02u,%u,%s,%u\n", row * 7,
+                             1 + row % 12, 1 + row % 28, 1000 + row * 13, values[k], row % 97);
+        want[k]++;
+    }
+    static const size_t steps[] = {0, 1, 7, 63, 64, 65, 4096};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        unsigned cards = 0, phones = 0;
+        scan(e, text, len, steps[i], &g);
+        for (size_t f = 0; f < g.n; f++) {
+            if (strcmp(g.f[f].det, "card") == 0)
+                cards++;
+            else if (strcmp(g.f[f].det, "kr_phone") == 0)
+                phones++;
+            else
+                fail_msg("unexpected %s: %s", g.f[f].det, g.f[f].red);
+        }
+        assert_int_equal(cards, want[0] + want[1]);
+        assert_int_equal(phones, want[2]);
+    }
+    dlp_engine_free(e);
+}
+
 /* the generic secret rule: a keyword, an assignment, a high-entropy value */
 static void
 test_secret_keywords(void **state)
@@ -738,6 +777,7 @@ main(void)
         cmocka_unit_test(test_context_window),
         cmocka_unit_test(test_clean_text),
         cmocka_unit_test(test_boundaries),
+        cmocka_unit_test(test_csv_rows),
         cmocka_unit_test(test_secret_keywords),
         cmocka_unit_test(test_passport_forms),
         cmocka_unit_test(test_infostealer_shapes),
