@@ -4,74 +4,10 @@
 #include <openssl/evp.h>
 
 #include "content/content_extract_impl.h"
+#include "content/content_text.h"
 #include "util/utf8.h"
 
-/* utf16_to_utf8 - UTF-16 after its BOM; unpaired surrogates and an odd last byte as U+FFFD */
-static bool
-utf16_to_utf8(const uint8_t *s, size_t len, bool be, struct buf *out)
-{
-    size_t i = 0;
-
-    while (i + 1 < len) {
-        uint32_t u = be ? (uint32_t)(s[i] << 8 | s[i + 1]) : (uint32_t)(s[i] | s[i + 1] << 8);
-        i += 2;
-        if (u >= 0xD800 && u <= 0xDBFF && i + 1 < len) {
-            uint32_t l = be ? (uint32_t)(s[i] << 8 | s[i + 1]) : (uint32_t)(s[i] | s[i + 1] << 8);
-            if (l >= 0xDC00 && l <= 0xDFFF) {
-                u = 0x10000 + ((u - 0xD800) << 10) + (l - 0xDC00);
-                i += 2;
-            }
-        }
-        if (cx_utf8_put(out, u) != 0)
-            return false;
-    }
-    return i == len || cx_utf8_put(out, 0xFFFD) == 0;
-}
-
-/* mostly_utf8 - whether bytes that are not valid UTF-8 are outnumbered by sequences that are:
- * then they are damage in UTF-8 text, else the text is 8-bit (Latin-1) */
-static bool
-mostly_utf8(const uint8_t *s, size_t len)
-{
-    size_t multi = 0, bad = 0;
-
-    for (size_t i = 0; i < len;) {
-        size_t n = utf8_valid_len(s + i, len - i);
-        if (n == 0) {
-            bad++;
-            n = 1;
-        } else if (n > 1) {
-            multi++;
-        }
-        i += n;
-    }
-    return bad == 0 || multi > bad;
-}
-
-/* cx_text_to_utf8 - charset by BOM, else UTF-8 if it mostly is, else Latin-1 */
-bool
-cx_text_to_utf8(const uint8_t *s, size_t len, struct buf *out)
-{
-    if (len >= 2 && (s[0] == 0xFF && s[1] == 0xFE))
-        return utf16_to_utf8(s + 2, len - 2, false, out);
-    if (len >= 2 && (s[0] == 0xFE && s[1] == 0xFF))
-        return utf16_to_utf8(s + 2, len - 2, true, out);
-    if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
-        s += 3;
-        len -= 3;
-    }
-    if (!mostly_utf8(s, len)) {
-        for (size_t i = 0; i < len; i++)
-            if (cx_utf8_put(out, s[i]) != 0)
-                return false;
-        return true;
-    }
-    size_t room = out->max == 0 ? len : out->max - out->len, n = len < room ? len : room;
-    while (n > 0 && n < len && (s[n] & 0xC0) == 0x80)
-        n--; /* cut at a character boundary */
-    utf8_sanitize((const char *)s, n, out);
-    return n == len;
-}
+#define SNIFF 4096 /* the bytes content_magic looks at, and the charset is decided on */
 
 /* emit_valid - hand text on as valid UTF-8 without NUL: document text is taken from the XML
  * as it stands */
@@ -107,8 +43,11 @@ emit_text(struct cx_walk *w, const struct content_item *it, const uint8_t *data,
         return; /* a zip cut short cannot be opened; a PDF entry cut by a limit is not read */
     buf_init(&out, max == 0 ? 1 : max);
     if (k == CONTENT_TEXT || k == CONTENT_HTML) {
-        if (!cx_text_to_utf8(data, len, &out))
+        struct content_text *t = content_text_new();
+        content_text_begin(t, data, len < SNIFF ? len : SNIFF, NULL, k == CONTENT_HTML);
+        if (content_text_feed(t, data, len, &out) < 0 || content_text_finish(t, &out) < 0)
             w->anom |= CONTENT_ANOM_SIZE;
+        content_text_free(t);
     } else if (k == CONTENT_PDF) {
         w->anom |= cx_pdf_text(w, it, data, len, &out);
     } else {

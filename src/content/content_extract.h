@@ -18,8 +18,9 @@
  *          nested archives), with its path (`outer.zip/dir/inner.7z/x.txt`), detected type,
  *          size, SHA-256, and whether it is encrypted (password-protected zip/7z/rar entry,
  *          encrypted office document or PDF) or truncated by a limit;
- *   text   inspectable UTF-8 text: text entries (as is, charset sniffed: UTF-8, UTF-16 with
- *          BOM, else Latin-1), the text of docx/xlsx/pptx (word/document.xml and headers and
+ *   text   inspectable UTF-8 text: text entries (charset sniffed by content_text: UTF-8 or
+ *          UTF-16 by their BOM, UTF-8 if it mostly is, else windows-1252), HTML entries reduced
+ *          to their visible text, the text of docx/xlsx/pptx (word/document.xml and headers and
  *          footers, xl/sharedStrings.xml and inline strings, ppt/slides/slideN.xml: element text,
  *          paragraphs and cells separated), the text of PDFs (what the text operators of page
  *          and form content streams show, a line per text line: streams unfiltered or behind

@@ -68,10 +68,6 @@ struct cx_entry {
 /* cx_analyse - report one file (item, text, document text) and walk into it if an archive */
 void cx_analyse(struct cx_walk *w, struct content_item *it, const uint8_t *data, size_t len,
                 bool whole);
-/* cx_text_to_utf8 - append text in UTF-8 (BOM UTF-8/16 honoured, else UTF-8 if it mostly is,
- * else Latin-1) up to out->max; false if cut short */
-bool cx_text_to_utf8(const uint8_t *s, size_t len, struct buf *out);
-
 /* content_archive.c */
 /* cx_archive_open - a libarchive reader over memory (the safe formats and filters only; raw
  * for a lone compressed file); NULL if it cannot be opened */

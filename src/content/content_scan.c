@@ -10,6 +10,7 @@
 
 #include "content/content_infostealer.h"
 #include "content/content_report.h"
+#include "content/content_text.h"
 #include "content/content_scan.h"
 #include "mime/mime_address.h"
 #include "mime/mime_encword.h"
@@ -27,7 +28,7 @@
 enum hold_mode {
     HOLD_UNDECIDED, /* fewer than SNIFF_BYTES seen: held */
     HOLD_ALL,       /* an archive, document or PDF: held up to max_attachment_bytes */
-    HOLD_STREAM,    /* UTF-8 text: straight to the detectors */
+    HOLD_STREAM,    /* text or HTML: converted as it streams (content_text), to the detectors */
     HOLD_NONE,      /* other binary: hashed, counted, not kept */
 };
 
@@ -51,7 +52,9 @@ struct content_scan {
     bool in_attachment;
     size_t attachment; /* index in the report */
     EVP_MD_CTX *sha;
-    struct buf held; /* its first max_attachment_bytes */
+    struct buf held;          /* its first max_attachment_bytes */
+    struct content_text *txt; /* a text attachment's charset and HTML, converted */
+    struct buf tout;          /* what txt gave for the bytes at hand */
     bool held_truncated;
     enum hold_mode mode;      /* what is kept of the attachment, decided from its first bytes */
     struct content_type type; /* its type, once decided */
@@ -338,6 +341,53 @@ is_container(const struct content_type *t)
     }
 }
 
+/* is_text_kind - an attachment read as text: text or HTML by its bytes, or a text/ part
+ * declared UTF-16 (without a byte order mark its bytes look binary) */
+static bool
+is_text_kind(const struct content_type *t, const struct mime_part_info *p)
+{
+    if (t->kind == CONTENT_TEXT || t->kind == CONTENT_HTML)
+        return true;
+    return t->kind == CONTENT_UNKNOWN && strcmp(p->type, "text") == 0 && p->charset != NULL &&
+           (strcmp(p->charset, "utf-16le") == 0 || strcmp(p->charset, "utf-16be") == 0 ||
+            strcmp(p->charset, "utf-16") == 0);
+}
+
+/* text_begin - a text attachment starts: its charset and HTML decided from the held bytes */
+static void
+text_begin(struct content_scan *s, const struct mime_part_info *p, const char *location)
+{
+    bool html = s->type.kind == CONTENT_HTML || p->is_html;
+
+    content_text_begin(s->txt, (const uint8_t *)s->held.data, s->held.len, p->charset, html);
+    text_at(s, p->path, location);
+}
+
+/* text_convert - bytes of a text attachment, converted, to the detectors */
+static void
+text_convert(struct content_scan *s, const uint8_t *data, size_t len)
+{
+    buf_reset(&s->tout);
+    content_text_feed(s->txt, data, len, &s->tout);
+    if (s->tout.len > 0)
+        text_feed(s, (const uint8_t *)s->tout.data, s->tout.len);
+}
+
+/* text_finish - the end of a text attachment */
+static void
+text_finish(struct content_scan *s)
+{
+    buf_reset(&s->tout);
+    content_text_finish(s->txt, &s->tout);
+    if (s->tout.len > 0)
+        text_feed(s, (const uint8_t *)s->tout.data, s->tout.len);
+    text_end(s);
+    if (s->tout.cap > HELD_KEEP) {
+        buf_release(&s->tout);
+        buf_init(&s->tout, 0);
+    }
+}
+
 /* hold_decide - the first bytes of an attachment say what to keep of it */
 static void
 hold_decide(struct content_scan *s, const struct mime_part_info *p)
@@ -347,10 +397,10 @@ hold_decide(struct content_scan *s, const struct mime_part_info *p)
     s->type = content_magic((const uint8_t *)s->held.data, s->held.len);
     if (is_container(&s->type)) {
         s->mode = HOLD_ALL;
-    } else if (s->type.kind == CONTENT_TEXT) {
+    } else if (is_text_kind(&s->type, p)) {
         s->mode = HOLD_STREAM;
-        text_at(s, p->path, r->attachments[s->attachment].path);
-        text_feed(s, (const uint8_t *)s->held.data, s->held.len);
+        text_begin(s, p, r->attachments[s->attachment].path);
+        text_convert(s, (const uint8_t *)s->held.data, s->held.len);
         buf_reset(&s->held);
     } else {
         s->mode = HOLD_NONE;
@@ -371,7 +421,7 @@ on_body(void *ctx, const struct mime_part_info *p, const uint8_t *data, size_t l
     s->size += len;
     EVP_DigestUpdate(s->sha, data, len);
     if (s->mode == HOLD_STREAM) {
-        text_feed(s, data, len);
+        text_convert(s, data, len);
         return;
     }
     if (s->mode == HOLD_NONE)
@@ -519,7 +569,16 @@ attachment_end(struct content_scan *s, const struct mime_part_info *p)
     if (a->encrypted)
         encrypted_value(s, p->path, a->path);
     s->in_attachment = false;
+    if (held && is_text_kind(&t, p)) { /* text shorter than the sniffed bytes: convert it now */
+        s->type = t;
+        text_begin(s, p, a->path);
+        text_convert(s, (const uint8_t *)s->held.data, s->held.len);
+        s->mode = HOLD_STREAM;
+        held = false;
+    }
     if (!held) { /* streamed text or a plain binary: nothing inside to open */
+        if (s->mode == HOLD_STREAM)
+            text_finish(s);
         text_end(s);
         held_clear(s);
         return;
@@ -580,6 +639,8 @@ content_scan_new(const struct content_engine *e)
     s->sha = EVP_MD_CTX_new();
     buf_init(&s->location, 0);
     buf_init(&s->held, 0);
+    s->txt = content_text_new();
+    buf_init(&s->tout, 0);
     content_scan_reset(s);
     return s;
 }
@@ -640,6 +701,8 @@ content_scan_free(struct content_scan *s)
     EVP_MD_CTX_free(s->sha);
     buf_release(&s->location);
     buf_release(&s->held);
+    content_text_free(s->txt);
+    buf_release(&s->tout);
     free(s);
     return NULL;
 }

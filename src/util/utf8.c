@@ -68,3 +68,21 @@ utf8_sanitize(const char *s, size_t len, struct buf *out)
     }
     buf_append(out, s + start, i - start);
 }
+
+bool
+utf8_mostly_valid(const unsigned char *s, size_t len)
+{
+    size_t multi = 0, bad = 0;
+
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_valid_len(s + i, len - i);
+        if (n == 0) {
+            bad++;
+            n = 1;
+        } else if (n > 1) {
+            multi++;
+        }
+        i += n;
+    }
+    return bad == 0 || multi > bad;
+}

@@ -13,6 +13,9 @@
 /* utf8_valid_len - length of the valid sequence at s (1..4), or 0 if it is not valid */
 size_t utf8_valid_len(const unsigned char *s, size_t len);
 bool utf8_is_valid(const char *s, size_t len);
+/* utf8_mostly_valid - invalid bytes are outnumbered by multibyte sequences (or there are
+ * none): damaged UTF-8 text, not 8-bit text in another charset */
+bool utf8_mostly_valid(const unsigned char *s, size_t len);
 /* utf8_sanitize - append s to out with invalid sequences replaced by U+FFFD */
 void utf8_sanitize(const char *s, size_t len, struct buf *out);
 
