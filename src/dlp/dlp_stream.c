@@ -259,22 +259,22 @@ num_edge_ok(const struct dlp_stream *s, int at, int next)
     return !((at == '-' || at == '.' || at == '+' || at == '/' || at == ',') && is_digit(next));
 }
 
-/* is_field_edge - a CSV/TSV field delimiter, or a line end or the text's edge (-1) */
+/* in_field - the value is a whole field of a delimited row, where a comma next to digits
+ * separates fields rather than a decimal or a thousands group: the same delimiter (comma,
+ * semicolon, tab) on both sides ("2024-03-19,4111111111111111,17"), or a line edge on one
+ * side and a delimiter on the other for a value without spaces (a first or last column; a
+ * spaced value there is more often the head of a number such as "... 0714 5,282") */
 static bool
-is_field_edge(int c)
-{
-    return c == ',' || c == ';' || c == '\t' || c == '\n' || c == '\r' || c < 0;
-}
-
-/* in_field - the value is a whole field of a delimited row: a delimiter on one side and a
- * delimiter or line edge on the other ("2024-03-19,4111111111111111,17"), where a comma
- * next to digits separates fields, not a decimal or thousands group */
-static bool
-in_field(int before, int after)
+in_field(int before, int after, bool spaced)
 {
     bool delim_before = before == ',' || before == ';' || before == '\t';
     bool delim_after = after == ',' || after == ';' || after == '\t';
-    return is_field_edge(before) && is_field_edge(after) && (delim_before || delim_after);
+    bool edge_before = before == '\n' || before == '\r' || before < 0;
+    bool edge_after = after == '\n' || after == '\r' || after < 0;
+
+    if (delim_before && delim_after)
+        return before == after;
+    return !spaced && ((delim_before && edge_after) || (edge_before && delim_after));
 }
 
 static int
@@ -425,8 +425,10 @@ resolve_region(struct dlp_stream *s, int fam, uint64_t end)
         int before = va > 0 ? dlp_stream_byte(s, va - 1) : -1;
         int before2 = va > 1 ? dlp_stream_byte(s, va - 2) : -1;
         int after = dlp_stream_byte(s, vb);
-        if (!in_field(before, after) && (!num_edge_ok(s, before, before2) ||
-                                         !num_edge_ok(s, after, dlp_stream_byte(s, vb + 1))))
+        bool spaced = memchr(reg + m->from, ' ', m->to - m->from) != NULL;
+        if (!in_field(before, after, spaced) &&
+            (!num_edge_ok(s, before, before2) ||
+             !num_edge_ok(s, after, dlp_stream_byte(s, vb + 1))))
             continue;
         report_checked(s, m->det, va, vb, m->needs_ctx);
     }
