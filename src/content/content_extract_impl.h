@@ -8,7 +8,8 @@
  *                    found (item, text, document, nested archive), charset sniffing
  * content_archive.c  the libarchive walk of one archive held in memory, entry reading with
  *                    the byte, entry and ratio limits, SHA-256
- * content_ooxml.c    docx/xlsx/pptx: the XML parts read through libarchive, their text
+ * content_ooxml.c    docx/xlsx/pptx: the XML parts read through libarchive, their text; the
+ *                    walk of an office document's zip
  * content_xml.c      a small XML scanner: tags, attributes, text, entities
  * content_pdf.c      PDF: the objects found by scanning, object streams, stream filters
  *                    (Flate under the limits, ASCII85, ASCIIHex), fonts and their CMaps
@@ -90,6 +91,28 @@ void cx_archive_walk(struct cx_walk *w, const uint8_t *data, size_t len, const c
                      unsigned depth, enum content_kind kind);
 
 /* content_ooxml.c */
+/* what an entry of an office document's zip is to its reader */
+enum cx_doc_role {
+    CX_DOC_OTHER,    /* not read */
+    CX_DOC_PART,     /* an XML part whose text is taken */
+    CX_DOC_EMBEDDED, /* a file embedded in the document: one of its entries */
+};
+/* a part read whole (or up to max_entry_bytes: hit_limit), and its place in reading order */
+struct cx_doc_part {
+    unsigned rank;
+    unsigned long num; /* by rank, then by num */
+    struct cx_entry e;
+};
+/* cx_doc_parts - walk the zip of the office document doc (len bytes, open in a): the parts
+ * role() names read, in reading order, into *parts (free() it after buf_release of each
+ * e.data); the embedded files it names reported and analysed as doc's entries, one level
+ * deeper; entries counted against max_entries and max_total_bytes. Returns how many parts,
+ * anomaly bits into *anom. */
+size_t cx_doc_parts(struct cx_walk *w, struct archive *a, const struct content_item *doc,
+                    size_t len,
+                    enum cx_doc_role (*role)(enum content_kind kind, const char *name,
+                                             unsigned *rank, unsigned long *num),
+                    struct cx_doc_part **parts, unsigned *anom);
 /* cx_ooxml_text - the text of the docx/xlsx/pptx it, appended to out (bounded by out->max);
  * the files of its embeddings folder are reported and analysed as its entries; returns
  * anomaly bits */

@@ -1,7 +1,8 @@
 /* content_ooxml - the text of docx, xlsx and pptx files: their XML parts, read from the zip
  * through libarchive, in reading order; runs joined, paragraphs, rows and cells separated,
  * xlsx shared strings put back in their cells; the files in their embeddings folders reported
- * and analysed as their entries. */
+ * and analysed as their entries. The walk of an office document's zip (cx_doc_parts) serves
+ * OpenDocument files too. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,12 +31,6 @@ static const struct part_rule rules[] = {
     {CONTENT_XLSX, "xl/worksheets/sheet", true},
     {CONTENT_PPTX, "ppt/slides/slide", true},
     {CONTENT_PPTX, "ppt/notesSlides/notesSlide", true},
-};
-
-struct part {
-    unsigned rank;
-    unsigned long num;
-    struct cx_entry e;
 };
 
 /* the XML walk's state */
@@ -181,27 +176,32 @@ ox_text(void *u, const char *s, size_t n, bool raw)
         x->full = true;
 }
 
-/* part_cmp - reading order: by rule, then by number */
+/* part_cmp - reading order: by rank, then by number */
 static int
 part_cmp(const void *pa, const void *pb)
 {
-    const struct part *a = pa, *b = pb;
+    const struct cx_doc_part *a = pa, *b = pb;
 
     if (a->rank != b->rank)
         return a->rank < b->rank ? -1 : 1;
     return a->num < b->num ? -1 : a->num > b->num;
 }
 
-/* is_embedding - a file embedded in the document (an OLE object, a workbook, a zip...) */
-static bool
-is_embedding(const char *name)
+/* ooxml_role - the XML parts of the rules, and the files of the embeddings folders */
+static enum cx_doc_role
+ooxml_role(enum content_kind kind, const char *name, unsigned *rank, unsigned long *num)
 {
     static const char *const dirs[] = {"word/embeddings/", "xl/embeddings/", "ppt/embeddings/"};
+    int r;
 
     for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
         if (strncmp(name, dirs[i], strlen(dirs[i])) == 0 && name[strlen(dirs[i])] != '\0')
-            return true;
-    return false;
+            return CX_DOC_EMBEDDED;
+    r = part_rank(kind, name, num);
+    if (r < 0)
+        return CX_DOC_OTHER;
+    *rank = (unsigned)r;
+    return CX_DOC_PART;
 }
 
 /* embedded - report and analyse an embedded file as an entry of the document */
@@ -225,18 +225,22 @@ embedded(struct cx_walk *w, struct archive *a, struct archive_entry *ae,
     return stop;
 }
 
-/* collect_parts - read the parts of interest, report the embedded files; returns how many
- * parts, anomalies into *anom */
-static size_t
-collect_parts(struct cx_walk *w, struct archive *a, const struct content_item *doc, size_t len,
-              struct part **parts, unsigned *anom)
+/* cx_doc_parts - read the parts role() names, report the embedded files it names; the
+ * parts in reading order */
+size_t
+cx_doc_parts(struct cx_walk *w, struct archive *a, const struct content_item *doc, size_t len,
+             enum cx_doc_role (*role)(enum content_kind kind, const char *name, unsigned *rank,
+                                      unsigned long *num),
+             struct cx_doc_part **parts, unsigned *anom)
 {
     struct archive_entry *ae;
     struct buf name;
     size_t n = 0, cap = 0;
-    unsigned count = 0;
+    unsigned count = 0, rank = 0;
+    unsigned long num = 0;
     uint64_t produced = 0;
 
+    *parts = NULL;
     buf_init(&name, 0);
     while (!w->stop) {
         int r = archive_read_next_header(a, &ae);
@@ -252,21 +256,20 @@ collect_parts(struct cx_walk *w, struct archive *a, const struct content_item *d
             continue;
         buf_reset(&name);
         cx_entry_name(ae, &name);
-        if (is_embedding(name.data)) {
+        enum cx_doc_role what = role(doc->type.kind, name.data, &rank, &num);
+        if (what == CX_DOC_EMBEDDED) {
             if (embedded(w, a, ae, doc, len, &name, &produced))
                 break;
             continue;
         }
-        unsigned long num;
-        int rank = part_rank(doc->type.kind, name.data, &num);
-        if (rank < 0)
+        if (what != CX_DOC_PART)
             continue;
         if (n == cap) {
             cap = cap == 0 ? 8 : 2 * cap;
             *parts = xrealloc(*parts, cap * sizeof **parts);
         }
-        struct part *p = &(*parts)[n++];
-        p->rank = (unsigned)rank;
+        struct cx_doc_part *p = &(*parts)[n++];
+        p->rank = rank;
         p->num = num;
         cx_entry_read(w, a, w->lim.max_entry_bytes, true, &p->e);
         if (p->e.hit_limit)
@@ -277,6 +280,8 @@ collect_parts(struct cx_walk *w, struct archive *a, const struct content_item *d
             break;
     }
     buf_release(&name);
+    if (n > 1)
+        qsort(*parts, n, sizeof **parts, part_cmp);
     return n;
 }
 
@@ -287,7 +292,7 @@ cx_ooxml_text(struct cx_walk *w, const struct content_item *doc, const uint8_t *
 {
     enum content_kind kind = doc->type.kind;
     struct archive *a = cx_archive_open(data, len, false);
-    struct part *parts = NULL;
+    struct cx_doc_part *parts;
     struct ox x = {.out = out};
     unsigned anom = 0;
     size_t n;
@@ -295,9 +300,7 @@ cx_ooxml_text(struct cx_walk *w, const struct content_item *doc, const uint8_t *
 
     if (a == NULL)
         return CONTENT_ANOM_CORRUPT;
-    n = collect_parts(w, a, doc, len, &parts, &anom);
-    if (n > 1)
-        qsort(parts, n, sizeof *parts, part_cmp);
+    n = cx_doc_parts(w, a, doc, len, ooxml_role, &parts, &anom);
     buf_init(&x.v, out->max);
     buf_init(&x.sst, out->max);
     for (size_t i = 0; i < n; i++) {
