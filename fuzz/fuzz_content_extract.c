@@ -50,7 +50,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct seen s = {0};
 
     struct content_type t = content_magic(data, size);
-    if (t.label == NULL || t.mime == NULL || (unsigned)t.kind > CONTENT_ISO9660)
+    if (t.label == NULL || t.mime == NULL || (unsigned)t.kind > CONTENT_RTF)
         abort();
     lim.max_entries = 64;
     lim.max_entry_bytes = 1u << 20;

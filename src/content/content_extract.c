@@ -26,7 +26,27 @@ emit_valid(struct cx_walk *w, const struct content_item *it, const struct buf *t
     buf_release(&clean);
 }
 
-/* emit_text - the text of a text file, an office document or a PDF, bounded by max_entry_bytes */
+/* is_document - a kind whose text is read by its own reader, from the whole file only (a zip
+ * cut short cannot be opened; a PDF or RTF entry cut by a limit is not read) */
+static bool
+is_document(enum content_kind k)
+{
+    switch (k) {
+    case CONTENT_DOCX:
+    case CONTENT_XLSX:
+    case CONTENT_PPTX:
+    case CONTENT_ODT:
+    case CONTENT_ODS:
+    case CONTENT_ODP:
+    case CONTENT_PDF:
+    case CONTENT_RTF:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* emit_text - the text of a text file or a document, bounded by max_entry_bytes */
 static void
 emit_text(struct cx_walk *w, const struct content_item *it, const uint8_t *data, size_t len,
           bool whole)
@@ -36,11 +56,10 @@ emit_text(struct cx_walk *w, const struct content_item *it, const uint8_t *data,
         w->lim.max_entry_bytes > SIZE_MAX - 1 ? SIZE_MAX - 1 : (size_t)w->lim.max_entry_bytes;
     struct buf out;
 
-    if (k != CONTENT_TEXT && k != CONTENT_HTML && k != CONTENT_DOCX && k != CONTENT_XLSX &&
-        k != CONTENT_PPTX && k != CONTENT_PDF)
+    if (k != CONTENT_TEXT && k != CONTENT_HTML && !is_document(k))
         return;
-    if ((k == CONTENT_DOCX || k == CONTENT_XLSX || k == CONTENT_PPTX || k == CONTENT_PDF) && !whole)
-        return; /* a zip cut short cannot be opened; a PDF entry cut by a limit is not read */
+    if (is_document(k) && !whole)
+        return;
     buf_init(&out, max == 0 ? 1 : max);
     if (k == CONTENT_TEXT || k == CONTENT_HTML) {
         struct content_text *t = content_text_new();
@@ -50,6 +69,10 @@ emit_text(struct cx_walk *w, const struct content_item *it, const uint8_t *data,
         content_text_free(t);
     } else if (k == CONTENT_PDF) {
         w->anom |= cx_pdf_text(w, it, data, len, &out);
+    } else if (k == CONTENT_RTF) {
+        w->anom |= cx_rtf_text(data, len, &out);
+    } else if (k == CONTENT_ODT || k == CONTENT_ODS || k == CONTENT_ODP) {
+        w->anom |= cx_odf_text(w, it, data, len, &out);
     } else {
         w->anom |= cx_ooxml_text(w, it, data, len, &out);
     }

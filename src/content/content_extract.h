@@ -3,14 +3,17 @@
  * office documents.
  *
  * content_magic() names a file's real type from its first bytes (at most 4 KB are looked at):
- * zip, OOXML (docx/xlsx/pptx: a zip whose entries say so; needs the whole buffer), OLE2
+ * zip, OOXML (docx/xlsx/pptx: a zip whose entries say so; needs the whole buffer),
+ * OpenDocument (odt/ods/odp, and odg typed as odp: a zip whose first entry is `mimetype`
+ * naming one; `encrypted` when META-INF/manifest.xml has encryption-data), OLE2
  * (doc/xls/ppt, and "encrypted OOXML": an OLE2 file holding an EncryptedPackage stream;
  * doc/xls/ppt encrypted with their own 97-2003 schemes have `encrypted` set), 7z,
- * rar, gzip, bzip2, xz, tar, pdf (encrypted when it has /Encrypt), png, jpeg, gif, PE and ELF
- * executables, html, plain text (valid UTF-8 without NULs, UTF-16 with a BOM, or 8-bit text
- * without control characters, read as Latin-1), cpio, iso9660, else
- * "application/octet-stream". Two checks read the whole buffer: the zip names of OOXML and the
- * OLE2 directory; a PDF's /Encrypt is searched in the whole buffer too.
+ * rar, gzip, bzip2, xz, tar, pdf (encrypted when it has /Encrypt), rtf (`{\rtf`), png, jpeg,
+ * gif, PE and ELF executables, html, plain text (valid UTF-8 without NULs, UTF-16 with a BOM,
+ * or 8-bit text without control characters, read as Latin-1), cpio, iso9660, else
+ * "application/octet-stream". Three checks read the whole buffer: the zip names of OOXML, the
+ * OpenDocument manifest (inflated, at most 1 MB of it) and the OLE2 directory; a PDF's
+ * /Encrypt is searched in the whole buffer too.
  *
  * content_extract() walks one attachment held in memory (the caller bounds its size) and
  * reports, through callbacks:
@@ -22,13 +25,23 @@
  *          UTF-16 by their BOM, UTF-8 if it mostly is, else windows-1252), HTML entries reduced
  *          to their visible text, the text of docx/xlsx/pptx (word/document.xml and headers and
  *          footers, xl/sharedStrings.xml and inline strings, ppt/slides/slideN.xml: element text,
- *          paragraphs and cells separated), the text of PDFs (what the text operators of page
- *          and form content streams show, a line per text line: streams unfiltered or behind
- *          Flate, ASCII85 and ASCIIHex; fonts mapped through their ToUnicode CMaps, simple
- *          fonts without one read as WinAnsi; not for encrypted PDFs nor for scanned pages,
- *          which are images), for the top file itself as well as for entries.
+ *          paragraphs and cells separated), the text of odt/ods/odp (content.xml, the headers
+ *          and footers of styles.xml, the content.xml of embedded objects: paragraphs,
+ *          headings and rows end a line, cells a tab, repeated cells given once, annotations
+ *          and notes included; not for an encrypted document), the text of RTF documents
+ *          (\'hh bytes in the code page of their font or document, \uN escapes, fields'
+ *          results, headers, footers, footnotes, annotations; font, colour and style tables,
+ *          pictures, objects' data and field instructions skipped), the text of PDFs (what the
+ *          text operators of page and form content streams show, a line per text line:
+ *          streams unfiltered or behind Flate, ASCII85 and ASCIIHex; fonts mapped through
+ *          their ToUnicode CMaps, simple fonts without one read as WinAnsi; not for encrypted
+ *          PDFs nor for scanned pages, which are images), for the top file itself as well as
+ *          for entries.
  * The files in a docx/xlsx/pptx's embeddings folder (word/embeddings/...) are its entries, one
- * level deeper, walked like those of an archive; its XML parts are not items.
+ * level deeper, walked like those of an archive; its XML parts are not items. So are an
+ * OpenDocument file's pictures (Pictures/...) and embedded binary objects (`Object N`, often
+ * an OLE2 file); its embedded OpenDocument objects (`Object N/` folders) give their text to
+ * the document's instead.
  * Archives handled through libarchive: zip, 7z, rar, tar (plain and gzip/bzip2/xz), gzip of a
  * single file, cpio, iso9660. A corrupt archive is reported as an anomaly with what was read.
  * Only formats and filters that libarchive implements itself are enabled (no mtree, which
@@ -40,7 +53,8 @@
  *
  * Limits (struct content_limits): archive depth, entries per archive, bytes per entry
  * extracted, total bytes extracted per attachment (zip bombs stop there, flagged), expansion
- * ratio per archive; the text of a document is bounded by max_entry_bytes; a PDF's Flate
+ * ratio per archive; the text of a document is bounded by max_entry_bytes (an RTF's groups
+ * nested past 64 levels are skipped, flagged DEPTH); a PDF's Flate
  * streams are bounded like entries (max_entry_bytes each, the ratio) and count against
  * max_total_bytes. Each archive entry also
  * costs 512 bytes of max_total_bytes, so nested archives cannot multiply entries without
@@ -48,7 +62,8 @@
  * on bad input; anomalies come back as bits.
  *
  * Ownership: callbacks get pointers valid during the call only. Pure apart from libarchive
- * reading memory (and zlib inflating PDF streams); re-entrant.
+ * reading memory, zlib inflating PDF streams and OpenDocument manifests, and iconv converting
+ * the code pages of RTF documents (through mime_charset); re-entrant.
  */
 #ifndef SW_CONTENT_CONTENT_EXTRACT_H
 #define SW_CONTENT_CONTENT_EXTRACT_H
@@ -81,6 +96,10 @@ enum content_kind {
     CONTENT_ELF,
     CONTENT_CPIO,
     CONTENT_ISO9660,
+    CONTENT_ODT, /* OpenDocument text (and its template, master and web variants) */
+    CONTENT_ODS, /* OpenDocument spreadsheet */
+    CONTENT_ODP, /* OpenDocument presentation, and drawing (label "odg") */
+    CONTENT_RTF,
 };
 
 struct content_type {

@@ -9,7 +9,10 @@
  * content_archive.c  the libarchive walk of one archive held in memory, entry reading with
  *                    the byte, entry and ratio limits, SHA-256
  * content_ooxml.c    docx/xlsx/pptx: the XML parts read through libarchive, their text; the
- *                    walk of an office document's zip
+ *                    walk of an office document's zip, shared with content_odf.c
+ * content_odf.c      odt/ods/odp: the text of content.xml, headers and footers, embedded
+ *                    objects
+ * content_rtf.c      RTF: the text of a document, its code pages and Unicode escapes
  * content_xml.c      a small XML scanner: tags, attributes, text, entities
  * content_pdf.c      PDF: the objects found by scanning, object streams, stream filters
  *                    (Flate under the limits, ASCII85, ASCIIHex), fonts and their CMaps
@@ -118,6 +121,25 @@ size_t cx_doc_parts(struct cx_walk *w, struct archive *a, const struct content_i
  * anomaly bits */
 unsigned cx_ooxml_text(struct cx_walk *w, const struct content_item *it, const uint8_t *data,
                        size_t len, struct buf *out);
+
+/* content_odf.c */
+/* cx_odf_text - the text of the odt/ods/odp it (content.xml; headers and footers of
+ * styles.xml; the content.xml of its embedded objects), appended to out (bounded by out->max:
+ * SIZE when cut): paragraphs and rows end a line, cells a tab, repeated cells given once;
+ * its pictures and embedded binary objects reported and analysed as its entries; nothing for
+ * an encrypted document. Returns anomaly bits. */
+unsigned cx_odf_text(struct cx_walk *w, const struct content_item *it, const uint8_t *data,
+                     size_t len, struct buf *out);
+
+/* content_rtf.c */
+/* cx_rtf_text - the text of an RTF document, appended to out as UTF-8 (bounded by out->max:
+ * SIZE when cut): paragraphs, rows and breaks end a line, cells and tabs give a tab; \'hh
+ * bytes decoded in the code page of the current font or of the document, \uN escapes;
+ * destinations that hold no text (font, colour and style tables, pictures, objects' data,
+ * field instructions, unknown \* destinations) skipped; groups nested past a bound skipped
+ * (DEPTH). CORRUPT for an unbalanced or truncated file, with what was read still out. Returns
+ * anomaly bits. */
+unsigned cx_rtf_text(const uint8_t *data, size_t len, struct buf *out);
 
 /* content_pdf.c */
 /* cx_pdf_text - the text a PDF shows (content streams unfiltered or behind Flate, ASCII85 and

@@ -1,11 +1,18 @@
 /* content_magic - a file's real type from its bytes, and the default extraction limits. */
+#define ZLIB_CONST
+#include <limits.h>
 #include <string.h>
 #include <strings.h>
+
+#include <zlib.h>
 
 #include "content/content_extract_impl.h"
 
 /* what content_magic looks at, except the whole-buffer checks named in the header */
 #define MAGIC_WINDOW 4096
+/* the bytes of an OpenDocument manifest inflated to look for encryption data: a manifest
+ * lists each file of the package in a line or two */
+#define ODF_MANIFEST_MAX (1u << 20)
 
 static const struct content_type types[] = {
     [CONTENT_UNKNOWN] = {CONTENT_UNKNOWN, "application/octet-stream", "binary", false, false},
@@ -41,6 +48,32 @@ static const struct content_type types[] = {
     [CONTENT_ELF] = {CONTENT_ELF, "application/x-executable", "elf", false, false},
     [CONTENT_CPIO] = {CONTENT_CPIO, "application/x-cpio", "cpio", true, false},
     [CONTENT_ISO9660] = {CONTENT_ISO9660, "application/x-iso9660-image", "iso9660", true, false},
+    [CONTENT_ODT] = {CONTENT_ODT, "application/vnd.oasis.opendocument.text", "odt", false, false},
+    [CONTENT_ODS] = {CONTENT_ODS, "application/vnd.oasis.opendocument.spreadsheet", "ods", false,
+                     false},
+    [CONTENT_ODP] = {CONTENT_ODP, "application/vnd.oasis.opendocument.presentation", "odp", false,
+                     false},
+    [CONTENT_RTF] = {CONTENT_RTF, "application/rtf", "rtf", false, false},
+};
+
+/* the OpenDocument types by the `mimetype` entry a package starts with: templates, masters and
+ * web pages read like their documents, drawings like presentations */
+static const struct {
+    const char *mime;
+    enum content_kind kind;
+    const char *label; /* NULL: the kind's */
+} odf_types[] = {
+    {"application/vnd.oasis.opendocument.text", CONTENT_ODT, NULL},
+    {"application/vnd.oasis.opendocument.text-template", CONTENT_ODT, NULL},
+    {"application/vnd.oasis.opendocument.text-master", CONTENT_ODT, NULL},
+    {"application/vnd.oasis.opendocument.text-master-template", CONTENT_ODT, NULL},
+    {"application/vnd.oasis.opendocument.text-web", CONTENT_ODT, NULL},
+    {"application/vnd.oasis.opendocument.spreadsheet", CONTENT_ODS, NULL},
+    {"application/vnd.oasis.opendocument.spreadsheet-template", CONTENT_ODS, NULL},
+    {"application/vnd.oasis.opendocument.presentation", CONTENT_ODP, NULL},
+    {"application/vnd.oasis.opendocument.presentation-template", CONTENT_ODP, NULL},
+    {"application/vnd.oasis.opendocument.graphics", CONTENT_ODP, "odg"},
+    {"application/vnd.oasis.opendocument.graphics-template", CONTENT_ODP, "odg"},
 };
 
 /* an OLE2 file's flavour, by the name of a directory entry */
@@ -105,37 +138,153 @@ ooxml_by_name(const uint8_t *name, size_t n)
     return CONTENT_ZIP;
 }
 
+/* a walk of a zip's central directory */
+struct zip_dir {
+    const uint8_t *d;
+    size_t len, p;
+    uint32_t left; /* headers the end record announces that are still to come */
+};
+
+/* zip_dir_open - find the end of central directory record; false when there is none */
+static bool
+zip_dir_open(struct zip_dir *z, const uint8_t *d, size_t len)
+{
+    size_t lo = len > 65535 + 22 ? len - 65535 - 22 : 0;
+
+    for (size_t i = len >= 22 ? len - 22 + 1 : 0; i-- > lo;) {
+        if (memcmp(d + i, "PK\5\6", 4) == 0) {
+            *z = (struct zip_dir){d, len, le32(d + i + 16), le16(d + i + 10)};
+            return z->p < len;
+        }
+    }
+    return false;
+}
+
+/* zip_dir_next - the next central header (its name, *nlen bytes, at 46), or NULL */
+static const uint8_t *
+zip_dir_next(struct zip_dir *z, size_t *nlen)
+{
+    const uint8_t *h = z->d + z->p;
+
+    if (z->left == 0 || z->p > z->len - 46 || z->len < 46 || memcmp(h, "PK\1\2", 4) != 0)
+        return NULL;
+    size_t xlen = le16(h + 30), clen = le16(h + 32);
+    *nlen = le16(h + 28);
+    if (*nlen > z->len - z->p - 46)
+        return NULL;
+    z->left--;
+    z->p += 46 + *nlen + xlen + clen;
+    return h;
+}
+
 /* zip_central_kind - scan the central directory's names; -1 when there is none to read */
 static int
 zip_central_kind(const uint8_t *d, size_t len)
 {
-    size_t lo = len > 65535 + 22 ? len - 65535 - 22 : 0;
-    size_t eocd = SIZE_MAX;
+    struct zip_dir z;
+    const uint8_t *h;
+    size_t nlen;
 
-    for (size_t i = len >= 22 ? len - 22 + 1 : 0; i-- > lo;) {
-        if (memcmp(d + i, "PK\5\6", 4) == 0) {
-            eocd = i;
-            break;
-        }
-    }
-    if (eocd == SIZE_MAX)
+    if (!zip_dir_open(&z, d, len))
         return -1;
-    uint32_t count = le16(d + eocd + 10), off = le32(d + eocd + 16);
-    if (off >= len)
-        return -1;
-    size_t p = off;
-    for (uint32_t k = 0; k < count && p + 46 <= len; k++) {
-        if (memcmp(d + p, "PK\1\2", 4) != 0)
-            break;
-        size_t nlen = le16(d + p + 28), xlen = le16(d + p + 30), clen = le16(d + p + 32);
-        if (p + 46 + nlen > len)
-            break;
-        enum content_kind k2 = ooxml_by_name(d + p + 46, nlen);
-        if (k2 != CONTENT_ZIP)
-            return (int)k2;
-        p += 46 + nlen + xlen + clen;
+    while ((h = zip_dir_next(&z, &nlen)) != NULL) {
+        enum content_kind k = ooxml_by_name(h + 46, nlen);
+        if (k != CONTENT_ZIP)
+            return (int)k;
     }
     return CONTENT_ZIP;
+}
+
+/* zip_member - where the data of the member called name is (its compressed size and method):
+ * found in the central directory, else (a zip cut short) by its local header */
+static bool
+zip_member(const uint8_t *d, size_t len, const char *name, const uint8_t **data, size_t *n,
+           unsigned *method)
+{
+    size_t want = strlen(name), nlen, off = SIZE_MAX, csize = 0;
+    struct zip_dir z;
+    const uint8_t *h;
+
+    if (zip_dir_open(&z, d, len)) {
+        while ((h = zip_dir_next(&z, &nlen)) != NULL) {
+            if (nlen == want && memcmp(h + 46, name, want) == 0) {
+                off = le32(h + 42);
+                csize = le32(h + 20);
+                break;
+            }
+        }
+    }
+    for (const uint8_t *p = d, *end = d + len;
+         off == SIZE_MAX && (p = memmem(p, (size_t)(end - p), "PK\3\4", 4)) != NULL; p += 4) {
+        if ((size_t)(end - p) >= 30 + want && le16(p + 26) == want &&
+            memcmp(p + 30, name, want) == 0) {
+            off = (size_t)(p - d);
+            csize = le32(p + 18);
+        }
+    }
+    if (off == SIZE_MAX || off > len - 30 || len < 30 || memcmp(d + off, "PK\3\4", 4) != 0)
+        return false;
+    size_t at = off + 30 + le16(d + off + 26) + le16(d + off + 28);
+    if (at > len)
+        return false;
+    *data = d + at;
+    *n = csize == 0 || csize > len - at ? len - at : csize; /* 0: sizes in a data descriptor */
+    *method = le16(d + off + 8);
+    return true;
+}
+
+/* zip_member_has - whether the member's data, stored or deflated, holds s (at most
+ * ODF_MANIFEST_MAX bytes of it inflated) */
+static bool
+zip_member_has(const uint8_t *d, size_t len, const char *name, const char *s)
+{
+    const uint8_t *data;
+    size_t n, slen = strlen(s), have = 0, seen = 0;
+    unsigned method;
+    uint8_t win[16384];
+    z_stream z = {0};
+    bool found = false;
+    int r = Z_OK;
+
+    if (!zip_member(d, len, name, &data, &n, &method))
+        return false;
+    if (method == 0)
+        return memmem(data, n, s, slen) != NULL;
+    if (method != 8 || slen >= sizeof win / 2 || inflateInit2(&z, -MAX_WBITS) != Z_OK)
+        return false;
+    z.next_in = data;
+    z.avail_in = n > UINT_MAX ? UINT_MAX : (unsigned)n;
+    while (!found && r == Z_OK && seen < ODF_MANIFEST_MAX) {
+        if (have >= slen) { /* keep a tail that a match may straddle */
+            memmove(win, win + have - (slen - 1), slen - 1);
+            have = slen - 1;
+        }
+        z.next_out = win + have;
+        z.avail_out = (unsigned)(sizeof win - have);
+        r = inflate(&z, Z_NO_FLUSH);
+        size_t got = sizeof win - have - z.avail_out;
+        if (got == 0)
+            break;
+        have += got;
+        seen += got;
+        found = memmem(win, have, s, slen) != NULL;
+    }
+    inflateEnd(&z);
+    return found;
+}
+
+/* odf_magic - an OpenDocument type, encrypted when its manifest gives entries encryption
+ * data (a password-protected document: its XML parts are ciphertext) */
+static struct content_type
+odf_magic(const uint8_t *d, size_t len, int which)
+{
+    struct content_type t = types[odf_types[which].kind];
+
+    t.mime = odf_types[which].mime;
+    if (odf_types[which].label != NULL)
+        t.label = odf_types[which].label;
+    t.encrypted = zip_member_has(d, len, "META-INF/manifest.xml", "encryption-data");
+    return t;
 }
 
 /* zip_local_kind - a zip cut short has no central directory: look at the names of the local
@@ -156,6 +305,28 @@ zip_local_kind(const uint8_t *d, size_t len)
         p += 4;
     }
     return CONTENT_ZIP;
+}
+
+/* odf_type - an OpenDocument package: its first entry is `mimetype`, stored, naming the type
+ * (OpenDocument 1.2 part 3, 3.3); -1 for any other zip */
+static int
+odf_type(const uint8_t *d, size_t len)
+{
+    if (len < 30 + 8 || memcmp(d, "PK\3\4", 4) != 0 || le16(d + 26) != 8 ||
+        memcmp(d + 30, "mimetype", 8) != 0 || le16(d + 8) != 0)
+        return -1;
+    size_t at = 30 + 8 + (size_t)le16(d + 28), n = le32(d + 18);
+    if (at > len)
+        return -1;
+    if (n == 0 || n > len - at) /* sizes in a data descriptor: up to the next header */
+        n = len - at;
+    for (size_t i = 0; i < sizeof odf_types / sizeof odf_types[0]; i++) {
+        size_t m = strlen(odf_types[i].mime);
+        if (n >= m && memcmp(d + at, odf_types[i].mime, m) == 0 &&
+            (n == m || (n - m >= 2 && memcmp(d + at + m, "PK", 2) == 0)))
+            return (int)i;
+    }
+    return -1;
 }
 
 /* ole2_entry_is - whether the UTF-16LE directory entry name is s (or starts with it) */
@@ -386,6 +557,8 @@ magic_other(const uint8_t *d, size_t len)
         return CONTENT_OLE2;
     if (has_prefix(d, len, "%PDF-", 5))
         return CONTENT_PDF;
+    if (has_prefix(d, len, "{\\rtf", 5))
+        return CONTENT_RTF;
     if (has_prefix(d, len, "\x89PNG\r\n\x1A\n", 8))
         return CONTENT_PNG;
     if (has_prefix(d, len, "\xFF\xD8\xFF", 3))
@@ -413,6 +586,9 @@ content_magic(const uint8_t *data, size_t len)
         return types[CONTENT_UNKNOWN];
     k = magic_archive(data, len);
     if (k == CONTENT_ZIP) {
+        int odf = odf_type(data, len);
+        if (odf >= 0)
+            return odf_magic(data, len, odf);
         int c = zip_central_kind(data, len);
         return types[c >= 0 ? c : (int)zip_local_kind(data, len)];
     }
