@@ -17,67 +17,10 @@
 /* groups nested deeper than this are skipped: Word nests a few tens at most */
 #define RTF_MAX_DEPTH 64
 #define RTF_MAX_FONTS 512      /* font table entries kept */
-#define RTF_MAX_CONVERTERS 4   /* code pages converted at once (fonts switch back and forth) */
 #define RTF_PEND 512           /* bytes of a run held before they are converted */
 #define RTF_MAX_PARAM 99999999 /* a control word's parameter is clamped to this */
+#define RTF_MAX_WORD 32        /* letters of a control word, at most (RTF 1.9) */
 #define RTF_DEFAULT_CP 1252
-
-/* where the text of a group goes */
-enum rtf_dest {
-    RTF_TEXT,    /* the document's text */
-    RTF_SKIP,    /* nothing of it */
-    RTF_FONTTBL, /* \fN \fcharsetN \cpgN define fonts */
-    RTF_INFO,    /* document properties: only \title, \subject, \keywords, \doccomm read */
-    RTF_OBJECT,  /* an embedded object: only its \result read */
-    RTF_UPR,     /* \upr: only its Unicode version (\ud) read */
-};
-
-struct rtf_group {
-    uint8_t dest;    /* enum rtf_dest */
-    bool line_after; /* its text ends a line (a property, an annotation) */
-    uint8_t uc;      /* fallback characters after \uN */
-    int32_t font;    /* -1: the default font (\deff) */
-};
-
-struct rtf_font {
-    int32_t num;
-    uint16_t cp; /* 0: the document's */
-    bool cpg;    /* set by \cpg, which \fcharset does not override */
-};
-
-struct rtf_conv {
-    uint16_t cp;
-    struct mime_charset *cs;
-};
-
-struct rtf {
-    const uint8_t *s;
-    size_t n, i;
-    struct buf *out;
-    struct rtf_group g[RTF_MAX_DEPTH + 1]; /* g[0]: outside the document's group */
-    unsigned depth, over;                  /* over: groups open past RTF_MAX_DEPTH */
-    struct rtf_font font[RTF_MAX_FONTS];
-    unsigned nfont;
-    int def; /* the font table entry being defined, -1 for none */
-    int32_t deff;
-    uint16_t doc_cp;
-    int32_t memo_font; /* the font whose code page is memo_cp; INT32_MIN: none */
-    uint16_t memo_cp;
-    uint8_t pend[RTF_PEND]; /* bytes of a run still to convert, in code page pend_cp */
-    size_t npend;
-    uint16_t pend_cp;
-    bool fed; /* part of the run went to its converter already */
-    struct rtf_conv conv[RTF_MAX_CONVERTERS];
-    unsigned nconv, next_conv;
-    uint32_t high; /* a high surrogate waiting for its low half */
-    unsigned skip; /* fallback characters of a \uN still to skip */
-    bool star;     /* \* just seen: an unknown destination that follows is skipped */
-    bool full;     /* out is full */
-    bool done;     /* the document's group closed */
-    unsigned anom;
-};
-
-/* ---- code pages ----------------------------------------------------------------------- */
 
 /* the code pages converted, by number; any other is read as windows-1252 */
 static const struct {
@@ -102,14 +45,68 @@ static const struct {
     {178, 1256}, {186, 1257}, {204, 1251}, {222, 874},  {238, 1250}, {255, 437},
 };
 
-/* cp_label - the mime_charset label of a code page converted, or NULL */
-static const char *
-cp_label(long cp)
+#define RTF_CODE_PAGES (sizeof code_pages / sizeof code_pages[0])
+
+/* where the text of a group goes */
+enum rtf_dest {
+    RTF_TEXT,    /* the document's text */
+    RTF_SKIP,    /* nothing of it */
+    RTF_FONTTBL, /* \fN \fcharsetN \cpgN define fonts */
+    RTF_INFO,    /* document properties: only \title, \subject, \keywords, \doccomm read */
+    RTF_OBJECT,  /* an embedded object: only its \result read */
+    RTF_UPR,     /* \upr: only its Unicode version (\ud) read */
+};
+
+struct rtf_group {
+    uint8_t dest;    /* enum rtf_dest */
+    bool line_after; /* its text ends a line (a property, an annotation) */
+    uint8_t uc;      /* fallback characters after \uN */
+    int32_t font;    /* -1: the default font (\deff) */
+};
+
+struct rtf_font {
+    int32_t num;
+    uint16_t cp; /* 0: the document's */
+    bool cpg;    /* set by \cpg, which \fcharset does not override */
+    bool ansi;   /* \fcharset0 */
+};
+
+struct rtf {
+    const uint8_t *s;
+    size_t n, i;
+    struct buf *out;
+    struct rtf_group g[RTF_MAX_DEPTH + 1]; /* g[0]: outside the document's group */
+    unsigned depth, over;                  /* over: groups open past RTF_MAX_DEPTH */
+    struct rtf_font font[RTF_MAX_FONTS];
+    unsigned nfont;
+    int def; /* the font table entry being defined, -1 for none */
+    int32_t deff;
+    uint16_t doc_cp;
+    int32_t memo_font; /* the font whose code page is memo_cp; INT32_MIN: none */
+    uint16_t memo_cp;
+    uint8_t pend[RTF_PEND]; /* bytes of a run still to convert, in code page pend_cp */
+    size_t npend;
+    uint16_t pend_cp;
+    bool fed;                                  /* part of the run went to its converter already */
+    struct mime_charset *conv[RTF_CODE_PAGES]; /* by code_pages index, opened on first use */
+    uint32_t high;                             /* a high surrogate waiting for its low half */
+    unsigned skip;                             /* fallback characters of a \uN still to skip */
+    bool star; /* \* just seen: an unknown destination that follows is skipped */
+    bool full; /* out is full */
+    bool done; /* the document's group closed */
+    unsigned anom;
+};
+
+/* ---- code pages ----------------------------------------------------------------------- */
+
+/* cp_index - a code page's place in code_pages, or -1 when it is not converted */
+static int
+cp_index(long cp)
 {
-    for (size_t i = 0; i < sizeof code_pages / sizeof code_pages[0]; i++)
+    for (size_t i = 0; i < RTF_CODE_PAGES; i++)
         if (code_pages[i].cp == cp)
-            return code_pages[i].label;
-    return NULL;
+            return (int)i;
+    return -1;
 }
 
 static uint16_t
@@ -121,7 +118,19 @@ charset_cp(long charset)
     return 0;
 }
 
-/* current_cp - the code page of the current font, else the document's */
+static bool
+is_double_byte(uint16_t cp)
+{
+    return cp == 932 || cp == 936 || cp == 949 || cp == 950 || cp == 1361;
+}
+
+/*
+ * current_cp - the code page of the current font, else the document's. An ANSI (\fcharset0)
+ * font is windows-1252, except in a document whose code page is double-byte: Word gives the
+ * runs of a Korean or Japanese document the Latin theme font as \f and names the East Asian
+ * font only as an associated \dbch\af one, so the bytes of those runs are in the document's
+ * code page (a Latin letter past ASCII there is written as \uN).
+ */
 static uint16_t
 current_cp(struct rtf *r)
 {
@@ -132,7 +141,7 @@ current_cp(struct rtf *r)
         return r->memo_cp;
     for (unsigned k = 0; k < r->nfont; k++) {
         if (r->font[k].num == f) {
-            cp = r->font[k].cp;
+            cp = r->font[k].ansi && is_double_byte(r->doc_cp) ? 0 : r->font[k].cp;
             break;
         }
     }
@@ -141,27 +150,18 @@ current_cp(struct rtf *r)
     return r->memo_cp;
 }
 
-/* converter - the converter of a code page, opened on first use; the oldest replaced when
- * RTF_MAX_CONVERTERS are open (none holds bytes then: runs are flushed when the code page
- * changes) */
+/* converter - the converter of a code page, opened on first use and kept: fonts that switch
+ * code pages at every character cost a flush each, never an iconv_open */
 static struct mime_charset *
 converter(struct rtf *r, uint16_t cp)
 {
-    struct rtf_conv *c;
+    int k = cp_index(cp);
 
-    for (unsigned k = 0; k < r->nconv; k++)
-        if (r->conv[k].cp == cp)
-            return r->conv[k].cs;
-    if (r->nconv < RTF_MAX_CONVERTERS) {
-        c = &r->conv[r->nconv++];
-    } else {
-        c = &r->conv[r->next_conv];
-        r->next_conv = (r->next_conv + 1) % RTF_MAX_CONVERTERS;
-        mime_charset_free(c->cs);
-    }
-    c->cp = cp;
-    c->cs = mime_charset_new(cp_label(cp));
-    return c->cs;
+    if (k < 0)
+        k = cp_index(RTF_DEFAULT_CP);
+    if (r->conv[k] == NULL)
+        r->conv[k] = mime_charset_new(code_pages[k].label);
+    return r->conv[k];
 }
 
 /* ---- output --------------------------------------------------------------------------- */
@@ -438,29 +438,31 @@ static const struct rtf_word words[] = {
     {"xmlnstbl", A_SKIP, 0},
 };
 
-/* word_cmp - bsearch key (a name of klen letters, not NUL-terminated) against an entry */
-struct word_key {
-    const uint8_t *s;
-    size_t n;
-};
-
-static int
-word_cmp(const void *pk, const void *pw)
-{
-    const struct word_key *k = pk;
-    const char *name = ((const struct rtf_word *)pw)->name;
-    size_t nl = strlen(name);
-    int c = memcmp(k->s, name, k->n < nl ? k->n : nl);
-
-    return c != 0 ? c : k->n < nl ? -1 : k->n > nl;
-}
-
+/* word_find - the table's entry for a control word, by binary search: the words of a Word
+ * document are mostly formatting the table does not name, told apart in a byte or two */
 static const struct rtf_word *
 word_find(const uint8_t *s, size_t n)
 {
-    struct word_key k = {s, n};
+    size_t lo = 0, hi = sizeof words / sizeof words[0];
+    char key[RTF_MAX_WORD + 1];
 
-    return bsearch(&k, words, sizeof words / sizeof words[0], sizeof words[0], word_cmp);
+    if (n > RTF_MAX_WORD)
+        return NULL;
+    memcpy(key, s, n);
+    key[n] = '\0';
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2, i = 0;
+        const char *name = words[mid].name;
+        while (key[i] == name[i] && key[i] != '\0')
+            i++;
+        if (key[i] == name[i])
+            return &words[mid];
+        if ((uint8_t)key[i] < (uint8_t)name[i])
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
 }
 
 /* font_define - \fN in the font table: the entry later \fcharset and \cpg describe */
@@ -487,11 +489,12 @@ font_word(struct rtf *r, enum rtf_act act, long param)
     r->memo_font = INT32_MIN;
     if (act == A_F) {
         font_define(r, param);
-    } else if (r->def >= 0 && act == A_CPG && cp_label(param) != NULL) {
+    } else if (r->def >= 0 && act == A_CPG && cp_index(param) >= 0) {
         r->font[r->def].cp = (uint16_t)param;
         r->font[r->def].cpg = true;
     } else if (r->def >= 0 && act == A_FCHARSET && !r->font[r->def].cpg) {
         r->font[r->def].cp = charset_cp(param);
+        r->font[r->def].ansi = param == 0;
     }
 }
 
@@ -587,9 +590,9 @@ word(struct rtf *r, const uint8_t *name, size_t nlen, bool has, long param, bool
         break;
     case A_ANSICPG:
     case A_DOC_CP:
-        r->doc_cp = act == A_DOC_CP           ? (uint16_t)w->arg
-                    : cp_label(param) != NULL ? (uint16_t)param
-                                              : RTF_DEFAULT_CP;
+        r->doc_cp = act == A_DOC_CP        ? (uint16_t)w->arg
+                    : cp_index(param) >= 0 ? (uint16_t)param
+                                           : RTF_DEFAULT_CP;
         r->memo_font = INT32_MIN;
         break;
     default:
@@ -805,8 +808,8 @@ cx_rtf_text(const uint8_t *data, size_t len, struct buf *out)
         anom |= CONTENT_ANOM_SIZE;
     else if (!r->done)
         anom |= CONTENT_ANOM_CORRUPT; /* cut short, or groups left open */
-    for (unsigned k = 0; k < r->nconv; k++)
-        mime_charset_free(r->conv[k].cs);
+    for (size_t k = 0; k < RTF_CODE_PAGES; k++)
+        mime_charset_free(r->conv[k]);
     free(r);
     return anom;
 }

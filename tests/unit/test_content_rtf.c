@@ -156,6 +156,23 @@ test_font_charsets(void **state)
           "\xEA\xB0\x80\xC3\xA9\xC3\xA9\n");
 }
 
+/* Word's Korean runs: the Latin theme font (\fcharset0) as \f, the Korean one only as the
+ * associated \dbch\af font; the bytes are in the document's double-byte code page */
+static void
+test_ansi_font_in_korean_document(void **state)
+{
+    check("{\\rtf1\\adeflang1025\\ansi\\ansicpg949\\uc2\\adeff31507\\deff0"
+          "{\\fonttbl{\\f0\\fbidi \\froman\\fcharset0\\fprq2{\\*\\panose 02020603050405020304}"
+          "Times New Roman;}{\\fdbminor\\f31505\\fbidi \\froman\\fcharset129\\fprq2"
+          "{\\*\\panose 02030600000101010101}\\'b9\\'d9\\'c5\\'c1{\\*\\falt Batang};}"
+          "{\\fminor\\f31506\\fbidi \\froman\\fcharset0\\fprq2 Calibri;}}\n"
+          "\\pard\\plain \\ltrpar\\ql \\rtlch\\fcs1 \\af31507\\afs22\\alang1025 \\ltrch\\fcs0 "
+          "\\fs22\\lang1033\\langfe1042\\loch\\af31506\\hich\\af31506\\dbch\\af31505\\cgrid "
+          "{\\rtlch\\fcs1 \\af31507 \\ltrch\\fcs0 \\insrsid1 \\hich\\af31506\\dbch\\af31505"
+          "\\loch\\f31506 " RRN_WORD_CP949 "\\loch\\f31506 : 900101-1234567}\\par}",
+          0, RRN_WORD_UTF8 ": 900101-1234567\n");
+}
+
 static void
 test_skipped_destinations(void **state)
 {
@@ -277,6 +294,7 @@ main(void)
         cmocka_unit_test(test_long_run),
         cmocka_unit_test(test_unicode_escapes),
         cmocka_unit_test(test_font_charsets),
+        cmocka_unit_test(test_ansi_font_in_korean_document),
         cmocka_unit_test(test_skipped_destinations),
         cmocka_unit_test(test_bin),
         cmocka_unit_test(test_deep_nesting),
