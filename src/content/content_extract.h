@@ -54,12 +54,11 @@
  * Limits (struct content_limits): archive depth, entries per archive, bytes per entry
  * extracted, total bytes extracted per attachment (zip bombs stop there, flagged), expansion
  * ratio per archive; the text of a document is bounded by max_entry_bytes (an RTF's groups
- * nested past 64 levels are skipped, flagged DEPTH); a PDF's Flate
- * streams are bounded like entries (max_entry_bytes each, the ratio) and count against
- * max_total_bytes. Each archive entry also
- * costs 512 bytes of max_total_bytes, so nested archives cannot multiply entries without
- * bound; bytes libarchive has to decompress to skip an entry count too. Nothing crashes
- * on bad input; anomalies come back as bits.
+ * nested past 64 levels are skipped, flagged DEPTH); a PDF's Flate streams are bounded like
+ * entries (max_entry_bytes each, the ratio) and count against max_total_bytes. Each archive
+ * entry also costs 512 bytes of max_total_bytes, so nested archives cannot multiply entries
+ * without bound; bytes libarchive has to decompress to skip an entry count too. Nothing
+ * crashes on bad input; anomalies come back as bits.
  *
  * Ownership: callbacks get pointers valid during the call only. Pure apart from libarchive
  * reading memory, zlib inflating PDF streams and OpenDocument manifests, and iconv converting

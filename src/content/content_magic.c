@@ -164,9 +164,12 @@ zip_dir_open(struct zip_dir *z, const uint8_t *d, size_t len)
 static const uint8_t *
 zip_dir_next(struct zip_dir *z, size_t *nlen)
 {
-    const uint8_t *h = z->d + z->p;
+    const uint8_t *h;
 
-    if (z->left == 0 || z->p > z->len - 46 || z->len < 46 || memcmp(h, "PK\1\2", 4) != 0)
+    if (z->left == 0 || z->len < 46 || z->p > z->len - 46)
+        return NULL;
+    h = z->d + z->p;
+    if (memcmp(h, "PK\1\2", 4) != 0)
         return NULL;
     size_t xlen = le16(h + 30), clen = le16(h + 32);
     *nlen = le16(h + 28);
@@ -222,7 +225,7 @@ zip_member(const uint8_t *d, size_t len, const char *name, const uint8_t **data,
             csize = le32(p + 18);
         }
     }
-    if (off == SIZE_MAX || off > len - 30 || len < 30 || memcmp(d + off, "PK\3\4", 4) != 0)
+    if (off == SIZE_MAX || len < 30 || off > len - 30 || memcmp(d + off, "PK\3\4", 4) != 0)
         return false;
     size_t at = off + 30 + le16(d + off + 26) + le16(d + off + 28);
     if (at > len)
