@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include "content/content_extract_impl.h"
+#include "content/content_text.h"
 
 /* what content_magic looks at, except the whole-buffer checks named in the header */
 #define MAGIC_WINDOW 4096
@@ -497,12 +498,14 @@ html_ok(const uint8_t *d, size_t len)
     return false;
 }
 
-/* text_ok - UTF-16 with a BOM, or no NUL and no control characters but the usual ones (an
- * incomplete UTF-8 sequence at the window's end is not held against it) */
+/* text_ok - UTF-16 with a BOM or of that shape without one, or no NUL and no control characters but
+ * the usual ones (an incomplete UTF-8 sequence at the window's end is not held against it) */
 static bool
 text_ok(const uint8_t *d, size_t len)
 {
     if (has_prefix(d, len, "\xFF\xFE", 2) || has_prefix(d, len, "\xFE\xFF", 2))
+        return true;
+    if (len >= 8 && content_text_utf16_unmarked(d, len) != 0)
         return true;
     if (len == 0)
         return false;

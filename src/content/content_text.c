@@ -41,17 +41,39 @@ declared_label(const char *charset)
     return charset;
 }
 
-/* utf16_order - UTF-16 without a byte order mark: mostly ASCII text has its zero bytes at
- * odd offsets when little-endian (as Windows writes it) */
-static const char *
-utf16_order(const uint8_t *head, size_t n)
+/* unit_text - a UTF-16 code unit below U+0100 that text holds: printable or a usual control */
+static bool
+unit_text(uint8_t c)
 {
-    size_t even = 0, odd = 0;
+    return c >= 0x20 ? c != 0x7F : c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
 
-    for (size_t i = 0; i < n; i++)
-        if (head[i] == 0)
-            *(i % 2 ? &odd : &even) += 1;
-    return even > odd ? "UTF-16BE" : "UTF-16LE";
+int
+content_text_utf16_unmarked(const uint8_t *head, size_t n)
+{
+    size_t units = n / 2, zero_hi[2] = {0, 0};
+
+    if (units == 0)
+        return 0;
+    /* order 0: little-endian (the high byte second), 1: big-endian */
+    for (int o = 0; o < 2; o++) {
+        for (size_t u = 0; u < units; u++) {
+            uint8_t lo = head[2 * u + (o == 0 ? 0 : 1)], hi = head[2 * u + (o == 0 ? 1 : 0)];
+            if (hi != 0)
+                continue;
+            if (!unit_text(lo)) {
+                zero_hi[o] = 0;
+                break;
+            }
+            zero_hi[o]++;
+        }
+    }
+    /* most units are ASCII (digits, separators, Latin names) and every one of those is text */
+    if (zero_hi[0] * 2 > units && zero_hi[0] > zero_hi[1])
+        return 'L';
+    if (zero_hi[1] * 2 > units && zero_hi[1] > zero_hi[0])
+        return 'B';
+    return 0;
 }
 
 void
@@ -59,6 +81,7 @@ content_text_begin(struct content_text *t, const uint8_t *head, size_t n, const 
                    bool html)
 {
     const char *label;
+    int order;
 
     t->cs = mime_charset_free(t->cs);
     t->html = mime_html_free(t->html);
@@ -74,8 +97,10 @@ content_text_begin(struct content_text *t, const uint8_t *head, size_t n, const 
         label = "UTF-16BE";
         t->skip = 2;
     } else if ((label = declared_label(charset)) != NULL) {
-        if (strcasecmp(label, "utf-16") == 0)
-            label = utf16_order(head, n); /* no mark: the zero bytes say the order */
+        if (strcasecmp(label, "utf-16") == 0) /* no mark: the zero bytes say the order */
+            label = content_text_utf16_unmarked(head, n) == 'B' ? "UTF-16BE" : "UTF-16LE";
+    } else if ((order = content_text_utf16_unmarked(head, n)) != 0) {
+        label = order == 'L' ? "UTF-16LE" : "UTF-16BE";
     } else if (utf8_mostly_valid(head, n)) {
         label = "UTF-8";
     } else {

@@ -43,11 +43,15 @@ def csv_text(big):
 
 @pytest.mark.parametrize("big", [False, True], ids=["small", "large"])
 def test_utf16_exports_with_and_without_a_mark(binary, tmp_path, big):
+    """With a mark, declared without one, and neither marked nor declared (an export sent as
+    application/octet-stream: taken for UTF-16 by the shape of its bytes)."""
     text = csv_text(big)
     for name, data, charset in [("bom.csv", b"\xff\xfe" + text.encode("utf-16-le"), None),
                                 ("be.csv", b"\xfe\xff" + text.encode("utf-16-be"), None),
-                                ("nobom.csv", text.encode("utf-16-le"), "utf-16")]:
-        r = one(binary, tmp_path, message(name, data, "text/plain", charset), check_rc=1)
+                                ("nobom.csv", text.encode("utf-16-le"), "utf-16"),
+                                ("bare.csv", text.encode("utf-16-le"), None)]:
+        ctype = "application/octet-stream" if name == "bare.csv" else "text/plain"
+        r = one(binary, tmp_path, message(name, data, ctype, charset), check_rc=1)
         assert count(r, CARD, name) == 2, (name, r["findings"])
         assert count(r, RRN, name) == 1, (name, r["findings"])
 

@@ -82,6 +82,26 @@ test_declared(void **state)
     convert(L("caf\xE9"), "x-no-such-charset", false, "café", "WINDOWS-1252");
 }
 
+/* no mark and no label: UTF-16 by its shape (most code units ASCII text), either order; zero
+ * bytes that are not UTF-16 text are not taken for it */
+static void
+test_unmarked_utf16(void **state)
+{
+    (void)state;
+    convert(L("4\0001\0"
+              "1\0"
+              "1\0,\0\x74\xCE\xDC\xB4"),
+            NULL, false, "4111,카드", "UTF-16LE");
+    convert(L("\0"
+              "9\0"
+              "0\0,\0"
+              "1"),
+            NULL, false, "90,1", "UTF-16BE");
+    assert_int_equal(content_text_utf16_unmarked(L("A\0\1\0B\0C\0")), 0); /* a control */
+    assert_int_equal(content_text_utf16_unmarked(L("\0\0\0\0\0\0\0\0")), 0);
+    assert_int_equal(content_text_utf16_unmarked(L("plain ascii text")), 0);
+}
+
 /* no label: UTF-8 when it mostly is, else windows-1252 (0x80 is the euro sign there) */
 static void
 test_unlabelled(void **state)
@@ -141,9 +161,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_utf16_marks), cmocka_unit_test(test_declared),
-        cmocka_unit_test(test_unlabelled),  cmocka_unit_test(test_html),
-        cmocka_unit_test(test_bounded),
+        cmocka_unit_test(test_utf16_marks),    cmocka_unit_test(test_declared),
+        cmocka_unit_test(test_unmarked_utf16), cmocka_unit_test(test_unlabelled),
+        cmocka_unit_test(test_html),           cmocka_unit_test(test_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
