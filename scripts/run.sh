@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh >/dev/null
 cmake --preset release >/dev/null
-cmake --build build/release -j "${JOBS:-2}" >/dev/null
+cmake --build build/release -j "${JOBS:-2}" --target smtpwarden >/dev/null
 
 STATE="$PWD/smtpwarden-state"
 SINK_DIR="$STATE/sink"

@@ -6,7 +6,8 @@
 #
 # Stages: install-deps; asan build + unit tests (ctest -L unit); integration tests (pytest,
 # Debian's /usr/bin/python3, against build/asan/smtpwarden); fuzz build + fuzz smoke (ctest -L
-# fuzz-smoke, SW_FUZZ_SECONDS per harness, default 15); clang-format check; banned-function grep.
+# fuzz-smoke, SW_FUZZ_SECONDS per harness, default 15); the release build of the gateway (what
+# scripts/run.sh builds); clang-format check; banned-function grep.
 # A stage that cannot run its tests (a failed build) counts as one failure; the format check
 # and the grep count as one test each.
 #
@@ -143,6 +144,18 @@ elif build fuzz; then
     run_ctest fuzz-smoke build/fuzz fuzz-smoke $((SW_FUZZ_SECONDS + 120))
 else
     stage_failed build-fuzz "cmake --preset fuzz / build failed" "$LOGS/build-fuzz.log"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# the README's first command (scripts/run.sh) builds the gateway in the release preset: gcc -O3
+# warns about things -O1 does not see, and -Werror makes those errors there
+banner "release build (what scripts/run.sh builds)"
+if { cmake --preset release && cmake --build build/release -j "$JOBS" --target smtpwarden &&
+    build/release/smtpwarden --version; } >"$LOGS/build-release.log" 2>&1; then
+    tail -n 1 "$LOGS/build-release.log"
+    note release-build 1 0 0
+else
+    stage_failed release-build "cmake --preset release / smtpwarden failed" "$LOGS/build-release.log"
 fi
 
 # ---------------------------------------------------------------------------------------------

@@ -78,7 +78,7 @@ check_splits(const char *label, const char *in, size_t len, const char *want, ui
     for (size_t c = 0; c <= len; c++) {
         char *r = run_cuts(label, in, len, &c, 1, &bad);
         if (strcmp(r, want) != 0)
-            fail_msg("%s split at %zu: got \"%s\"", label, c, r);
+            fail_msg("%s split at %zu: got \"%s\"", label ? label : "(null)", c, r);
         assert_int_equal(bad, wantbad);
         free(r);
     }
@@ -88,7 +88,7 @@ check_splits(const char *label, const char *in, size_t len, const char *want, ui
                 size_t cuts[2] = {a, b};
                 char *r = run_cuts(label, in, len, cuts, 2, &bad);
                 if (strcmp(r, want) != 0)
-                    fail_msg("%s split at %zu,%zu: got \"%s\"", label, a, b, r);
+                    fail_msg("%s split at %zu,%zu: got \"%s\"", label ? label : "(null)", a, b, r);
                 assert_int_equal(bad, wantbad);
                 free(r);
             }

@@ -262,7 +262,7 @@ attachment_compared(const struct rec_part *p)
 static bool
 stalwart_one(const char *eml, const char *jsonp, char *why, size_t size)
 {
-    size_t len;
+    size_t len = 0;
     char *msg = read_file(eml, &len, true);
     json_error_t err;
     json_t *j = json_load_file(jsonp, JSON_ALLOW_NUL, &err);
